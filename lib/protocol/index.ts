@@ -1,0 +1,63 @@
+/**
+ * The wire protocol: subjects, envelope schemas, names, limits and the codec. Pure: it imports
+ * nothing from NATS, Node or React, so agents, route handlers and the browser all share it.
+ */
+export {
+  PROTOCOL_VERSION,
+  MAX_MESSAGE_BYTES,
+  DEFAULT_MAX_HOPS,
+  DEFAULT_PRIORITY,
+  HOP_CEILING,
+  MAX_JSON_DEPTH,
+} from "./limits";
+export {
+  AGENT_NAME_PATTERN,
+  DEFAULT_ROOT,
+  assertAgentName,
+  assertRoot,
+  assertToken,
+  isAgentName,
+  nameProblem,
+} from "./names";
+export { subjects, type Subjects, type ParsedSubject } from "./subjects";
+export { newId } from "./ids";
+export {
+  AgentMetadata,
+  AgentName,
+  AgentProfile,
+  AgentRuntime,
+  AgentStatus,
+  AGENT_STATUSES,
+  ToolInfo,
+} from "./agent-metadata";
+export {
+  AckMessage,
+  AgentMessage,
+  AnnouncementMessage,
+  DirectMessage,
+  DiscoverMessage,
+  ErrorInfo,
+  HandoffContext,
+  HandoffMessage,
+  HeartbeatMessage,
+  MESSAGE_TYPES,
+  MessageId,
+  PresenceMessage,
+  Priority,
+  RequestMessage,
+  ResponseMessage,
+  ResponseStatus,
+  RESPONSE_STATUSES,
+  type MessageType,
+} from "./envelope";
+export { compose, type Cause, type ComposeOptions, type Metadata } from "./compose";
+export {
+  decodeMessage,
+  decodeValue,
+  encodeMessage,
+  DecodeError,
+  REJECT_REASONS,
+  type Decoded,
+  type RejectReason,
+} from "./codec";
+export { HopLimitError, InvalidMessageError, InvalidNameError, MessageTooLargeError } from "./errors";

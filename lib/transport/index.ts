@@ -1,0 +1,21 @@
+/**
+ * The NATS transport: the only layer that imports `@nats-io/*`. Environment-agnostic; pick a
+ * connector from ./connect (Node, TCP) or ./connect-browser (WebSocket).
+ */
+export {
+  AgentLink,
+  type AgentLinkOptions,
+  type HandlerContext,
+  type LinkHandlers,
+  type LinkStats,
+  type Reply,
+  type RequestOptions,
+  type SendOptions,
+} from "./agent-link";
+export { RegistryWatcher, type RegistryListener, type RegistryWatcherOptions } from "./registry-watcher";
+export { withNats, type RunInput, type RunnableAgent, type WithNatsOptions } from "./with-nats";
+export { AgentResponseError, LinkClosedError, NoAgentError, RequestTimeoutError } from "./errors";
+export { consoleLogger, silentLogger, type Logger } from "./logger";
+export type { ConnectOptions } from "./connection-options";
+export type { RejectCounts } from "./rejections";
+export type { NatsConnection } from "@nats-io/nats-core";

@@ -1,0 +1,151 @@
+/**
+ * Follows presence, heartbeats and offline announcements into a registry (see
+ * lib/registry/reducer.ts), and asks "who is online?" once at start so a late joiner sees every
+ * agent within one round trip instead of after the next heartbeat. Subscribes first, then asks,
+ * so nobody who answers or announces in between is missed.
+ */
+import { createInbox, type Msg, type NatsConnection, type Subscription } from "@nats-io/nats-core";
+import {
+  compose,
+  decodeMessage,
+  encodeMessage,
+  newId,
+  subjects as subjectsFor,
+  type Subjects,
+} from "../protocol";
+import {
+  DEFAULT_MISSED_HEARTBEATS,
+  EMPTY_REGISTRY,
+  reduceRegistry,
+  type RegistryEvent,
+  type RegistryState,
+} from "../registry/reducer";
+import { consoleLogger, type Logger } from "./logger";
+import { Rejections } from "./rejections";
+
+export interface RegistryWatcherOptions {
+  readonly connection: NatsConnection;
+  readonly root?: string;
+  readonly missedHeartbeats?: number;
+  /** How long `start()` waits for discovery answers (ms, default 250). */
+  readonly discoveryMs?: number;
+  /** Sender name on the discovery request (default "observer-<id>"). */
+  readonly observerName?: string;
+  readonly logger?: Logger;
+}
+
+export type RegistryListener = (state: RegistryState) => void;
+
+export class RegistryWatcher implements AsyncDisposable {
+  private current: RegistryState = EMPTY_REGISTRY;
+  private readonly listeners = new Set<RegistryListener>();
+  private readonly subs: Subscription[] = [];
+  private readonly subjects: Subjects;
+  private readonly missed: number;
+  private readonly rejections: Rejections;
+  private ticker: ReturnType<typeof setInterval> | undefined;
+
+  private constructor(private readonly o: RegistryWatcherOptions) {
+    this.subjects = subjectsFor(o.root);
+    this.missed = o.missedHeartbeats ?? DEFAULT_MISSED_HEARTBEATS;
+    this.rejections = new Rejections(o.logger ?? consoleLogger("registry"));
+  }
+
+  static async start(options: RegistryWatcherOptions): Promise<RegistryWatcher> {
+    const w = new RegistryWatcher(options);
+    await w.open();
+    return w;
+  }
+
+  get state(): RegistryState {
+    return this.current;
+  }
+
+  get rejected(): number {
+    return this.rejections.total;
+  }
+
+  onChange(listener: RegistryListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Resolves with the first state that satisfies `predicate`, or rejects after `timeoutMs`. */
+  waitFor(predicate: (s: RegistryState) => boolean, timeoutMs: number): Promise<RegistryState> {
+    if (predicate(this.current)) return Promise.resolve(this.current);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        off();
+        reject(new Error(`registry condition not met within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const off = this.onChange((s) => {
+        if (!predicate(s)) return;
+        clearTimeout(timer);
+        off();
+        resolve(s);
+      });
+    });
+  }
+
+  /** Asks every online agent to announce itself; answers arrive through the usual path. */
+  discover(): void {
+    const inbox = createInbox();
+    const sub = this.o.connection.subscribe(inbox, {
+      callback: (err, msg) => (err === null ? this.receive(msg) : undefined),
+    });
+    // Answers trickle in for a moment; the inbox is dropped once discovery is surely over.
+    setTimeout(() => sub.unsubscribe(), 5_000).unref?.();
+    const from = this.o.observerName ?? `observer-${newId().slice(-8)}`;
+    const m = compose("discover", from, { content: "" });
+    this.o.connection.publish(this.subjects.discover(), encodeMessage(m), { reply: inbox });
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.ticker);
+    for (const s of this.subs) s.unsubscribe();
+    this.listeners.clear();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  private async open(): Promise<void> {
+    const nc = this.o.connection;
+    for (const subject of [this.subjects.wildcards.presence, this.subjects.wildcards.heartbeat]) {
+      this.subs.push(
+        nc.subscribe(subject, { callback: (err, msg) => (err === null ? this.receive(msg) : undefined) }),
+      );
+    }
+    await nc.flush();
+    this.discover();
+    this.ticker = setInterval(() => this.apply({ type: "tick", now: Date.now() }), 250);
+    await new Promise((r) => setTimeout(r, this.o.discoveryMs ?? 250));
+  }
+
+  private receive(msg: Msg): void {
+    const decoded = decodeMessage(msg.data);
+    if (!decoded.ok) return this.rejections.record(decoded.error.reason, decoded.error.message, msg.subject);
+    const m = decoded.message;
+    if (m.type !== "presence" && m.type !== "heartbeat") {
+      return this.rejections.record("misrouted", `a ${m.type} message on ${msg.subject}`, msg.subject);
+    }
+    const parsed = this.subjects.parse(msg.subject);
+    const subjectName = parsed !== null && "name" in parsed ? parsed.name : m.from; // inbox answers
+    if (subjectName !== m.from || m.agent.name !== m.from) {
+      return this.rejections.record(
+        "misrouted",
+        `${m.from} describing ${m.agent.name} on ${msg.subject}`,
+        msg.subject,
+      );
+    }
+    this.apply({ type: "seen", message: m, at: Date.now() });
+  }
+
+  private apply(event: RegistryEvent): void {
+    const next = reduceRegistry(this.current, event, { missedHeartbeats: this.missed });
+    if (next === this.current) return;
+    this.current = next;
+    for (const l of this.listeners) l(next);
+  }
+}

@@ -1,0 +1,68 @@
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startNatsServer, type NatsServerHandle } from "./nats-server";
+
+async function roundTrip(nc: NatsConnection, subject: string, payload: string): Promise<string> {
+  const received = new Promise<string>((resolve, reject) => {
+    nc.subscribe(subject, {
+      max: 1,
+      callback: (err, msg) => (err ? reject(err) : resolve(msg.string())),
+    });
+  });
+  // Flush so the server has registered the subscription before we publish to it.
+  await nc.flush();
+  nc.publish(subject, payload);
+  return received;
+}
+
+describe("nats-server test harness", () => {
+  let server: NatsServerHandle;
+
+  beforeAll(async () => {
+    server = await startNatsServer();
+  });
+
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it("exposes loopback URLs with explicit schemes", () => {
+    expect(server.url).toBe(`nats://127.0.0.1:${server.port}`);
+    expect(server.wsUrl).toBe(`ws://127.0.0.1:${server.wsPort}`);
+    expect(server.monitorUrl).toBe(`http://127.0.0.1:${server.monitorPort}`);
+    expect(new Set([server.port, server.wsPort, server.monitorPort]).size).toBe(3);
+  });
+
+  it("round-trips a message over pub/sub", async () => {
+    const nc = await connect({ servers: server.url });
+    try {
+      await expect(roundTrip(nc, "harness.ping", "hello")).resolves.toBe("hello");
+    } finally {
+      await nc.close();
+    }
+  });
+
+  it("restarts on the same port after being killed", async () => {
+    const port = server.port;
+    await server.kill();
+    await expect(connect({ servers: server.url, reconnect: false, timeout: 500 })).rejects.toThrow();
+
+    await server.restart();
+    expect(server.port).toBe(port);
+    const nc = await connect({ servers: server.url });
+    try {
+      await expect(roundTrip(nc, "harness.after-restart", "again")).resolves.toBe("again");
+    } finally {
+      await nc.close();
+    }
+  });
+
+  it("serves /varz with the protocol's 1 MiB max_payload", async () => {
+    const res = await fetch(`${server.monitorUrl}/varz`);
+    expect(res.ok).toBe(true);
+    expect(res.headers.get("content-type")).toMatch(/application\/json/);
+    const varz = (await res.json()) as { max_payload: number; port: number };
+    expect(varz.max_payload).toBe(1_048_576);
+    expect(varz.port).toBe(server.port);
+  });
+});

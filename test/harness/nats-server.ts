@@ -1,0 +1,252 @@
+// Throwaway nats-server instances for integration tests: random ports, private temp dir,
+// and restart on the same ports so reconnect logic can be exercised.
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { connect } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { findNatsServer, INSTALL_HELP } from "../../scripts/nats-binary";
+
+export interface NatsServerHandle {
+  readonly url: string; // "nats://127.0.0.1:PORT"
+  readonly wsUrl: string; // "ws://127.0.0.1:PORT" (the Node ws client needs the explicit scheme)
+  readonly monitorUrl: string; // "http://127.0.0.1:PORT"
+  readonly port: number;
+  readonly wsPort: number;
+  readonly monitorPort: number;
+  /** Stop the process (default SIGKILL); resolves once it has exited. Keeps the temp dir for restart(). */
+  kill(signal?: NodeJS.Signals): Promise<void>;
+  /** Start again on the same ports and store dir (killing a running instance first); resolves when TCP accepts. */
+  restart(): Promise<void>;
+  /** Kill and remove the temp dir. Idempotent. */
+  stop(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+export interface StartNatsServerOptions {
+  /** Enable JetStream with a store in the temp dir. Default true. */
+  jetstream?: boolean;
+  /** Extra config text appended verbatim. */
+  config?: string;
+  /** Default 1 MiB, the protocol's message limit. */
+  maxPayload?: number;
+}
+
+const HOST = "127.0.0.1";
+const STARTUP_TIMEOUT_MS = 10_000;
+const POLL_MS = 25;
+const LOG_LIMIT = 16 * 1024;
+
+interface Ports {
+  port: number;
+  wsPort: number;
+  monitorPort: number;
+}
+
+// Servers must not outlive the test process, even when a suite forgets stop() or crashes.
+const live = new Set<NatsServer>();
+let exitHookInstalled = false;
+function trackForExit(server: NatsServer): void {
+  live.add(server);
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on("exit", () => {
+    for (const s of live) s.stopSync();
+  });
+}
+
+/** Keeps only the newest output so a chatty server cannot grow memory without bound. */
+class TailBuffer {
+  private text = "";
+  append(chunk: Buffer | string): void {
+    this.text += chunk.toString();
+    if (this.text.length > LOG_LIMIT) this.text = this.text.slice(-LOG_LIMIT);
+  }
+  toString(): string {
+    return this.text;
+  }
+}
+
+function renderConfig(dir: string, opts: Required<StartNatsServerOptions>, ports?: Ports): string {
+  // -1 = let the OS pick; the chosen ports are then read back from ports_file_dir.
+  return [
+    `listen: ${HOST}:${ports?.port ?? -1}`,
+    `http: ${HOST}:${ports?.monitorPort ?? -1}`,
+    `websocket { listen: "${HOST}:${ports?.wsPort ?? -1}", no_tls: true }`,
+    `ports_file_dir: ${JSON.stringify(dir)}`,
+    `max_payload: ${opts.maxPayload}`,
+    opts.jetstream ? `jetstream { store_dir: ${JSON.stringify(join(dir, "jetstream"))} }` : "",
+    opts.config,
+    "",
+  ].join("\n");
+}
+
+function portOf(urls: unknown, key: string): number {
+  const first = Array.isArray(urls) ? urls[0] : undefined;
+  const port = typeof first === "string" ? Number(new URL(first).port) : NaN;
+  if (!Number.isInteger(port) || port <= 0)
+    throw new Error(`ports file has no usable "${key}" URL: ${JSON.stringify(urls)}`);
+  return port;
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: HOST, port });
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
+}
+
+class NatsServer implements NatsServerHandle {
+  private child: ChildProcess | undefined;
+  private exited: Promise<void> = Promise.resolve();
+  private ports: Ports | undefined;
+  private stopped = false;
+  private readonly log = new TailBuffer();
+
+  constructor(
+    private readonly bin: string,
+    private readonly dir: string,
+    private readonly opts: Required<StartNatsServerOptions>,
+  ) {}
+
+  get port(): number {
+    return this.knownPorts().port;
+  }
+  get wsPort(): number {
+    return this.knownPorts().wsPort;
+  }
+  get monitorPort(): number {
+    return this.knownPorts().monitorPort;
+  }
+  get url(): string {
+    return `nats://${HOST}:${this.port}`;
+  }
+  get wsUrl(): string {
+    return `ws://${HOST}:${this.wsPort}`;
+  }
+  get monitorUrl(): string {
+    return `http://${HOST}:${this.monitorPort}`;
+  }
+
+  async start(): Promise<void> {
+    if (this.stopped) throw new Error("nats-server handle was stopped; start a new one");
+    const configPath = join(this.dir, "nats-server.conf");
+    writeFileSync(configPath, renderConfig(this.dir, this.opts, this.ports));
+
+    const child = spawn(this.bin, ["-c", configPath], { stdio: ["ignore", "pipe", "pipe"] });
+    this.child = child;
+    let spawnError: Error | undefined;
+    this.exited = new Promise((resolve) => {
+      child.once("error", (err) => {
+        spawnError = err;
+        resolve();
+      });
+      child.once("exit", () => resolve());
+    });
+    child.stdout?.on("data", (c: Buffer) => this.log.append(c));
+    child.stderr?.on("data", (c: Buffer) => this.log.append(c));
+
+    const deadline = Date.now() + STARTUP_TIMEOUT_MS;
+    const fail = async (why: string): Promise<never> => {
+      await this.kill();
+      throw new Error(`nats-server ${why}\n--- output (tail) ---\n${this.log.toString()}`);
+    };
+    const isDead = () => spawnError !== undefined || child.exitCode !== null || child.signalCode !== null;
+
+    if (!this.ports) {
+      // The ports file is the only reliable way to learn which random ports were chosen.
+      const portsFile = join(this.dir, `nats-server_${child.pid}.ports`);
+      for (;;) {
+        if (isDead())
+          return fail(`exited during startup (${spawnError?.message ?? `code ${child.exitCode}`})`);
+        if (Date.now() > deadline) return fail(`did not write ${portsFile} within ${STARTUP_TIMEOUT_MS} ms`);
+        let raw: string | undefined;
+        try {
+          raw = readFileSync(portsFile, "utf8");
+        } catch {
+          // not written yet
+        }
+        if (raw) {
+          const parsed = JSON.parse(raw) as Record<string, unknown>;
+          this.ports = {
+            port: portOf(parsed.nats, "nats"),
+            wsPort: portOf(parsed.websocket, "websocket"),
+            monitorPort: portOf(parsed.monitoring, "monitoring"),
+          };
+          break;
+        }
+        await sleep(POLL_MS);
+      }
+    }
+
+    const { port } = this.ports;
+    while (!(await canConnect(port))) {
+      if (isDead()) return fail(`exited during startup (${spawnError?.message ?? `code ${child.exitCode}`})`);
+      if (Date.now() > deadline)
+        return fail(`did not accept TCP connections on ${HOST}:${port} within ${STARTUP_TIMEOUT_MS} ms`);
+      await sleep(POLL_MS);
+    }
+  }
+
+  async kill(signal: NodeJS.Signals = "SIGKILL"): Promise<void> {
+    const child = this.child;
+    if (child && child.exitCode === null && child.signalCode === null) child.kill(signal);
+    await this.exited;
+    // A SIGKILLed server leaves its ports file behind; drop it so the dir only reflects live processes.
+    if (child?.pid) rmSync(join(this.dir, `nats-server_${child.pid}.ports`), { force: true });
+  }
+
+  async restart(): Promise<void> {
+    await this.kill();
+    await this.start();
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    await this.kill();
+    rmSync(this.dir, { recursive: true, force: true });
+    live.delete(this);
+  }
+
+  /** Synchronous variant for the process "exit" hook, where awaiting is impossible. */
+  stopSync(): void {
+    this.child?.kill("SIGKILL");
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.stop();
+  }
+
+  private knownPorts(): Ports {
+    if (!this.ports) throw new Error("nats-server has not started yet");
+    return this.ports;
+  }
+}
+
+export async function startNatsServer(opts: StartNatsServerOptions = {}): Promise<NatsServerHandle> {
+  // Fail loudly rather than skip: a missing binary must not turn integration tests green.
+  const bin = findNatsServer();
+  if (!bin) throw new Error(INSTALL_HELP);
+
+  const dir = mkdtempSync(join(tmpdir(), "switchboard-nats-"));
+  const server = new NatsServer(bin, dir, {
+    jetstream: opts.jetstream ?? true,
+    maxPayload: opts.maxPayload ?? 1024 * 1024,
+    config: opts.config ?? "",
+  });
+  trackForExit(server);
+  try {
+    await server.start();
+  } catch (err) {
+    await server.stop();
+    throw err;
+  }
+  return server;
+}
