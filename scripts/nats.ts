@@ -38,6 +38,15 @@ export function isPortInUse(host: string, port: number): Promise<boolean> {
   });
 }
 
+/** Resolves once something accepts TCP connections on host:port; rejects after `timeoutMs`. */
+export async function waitForPort(host: string, port: number, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await isPortInUse(host, port))) {
+    if (Date.now() > deadline) throw new Error(`nothing listens on ${host}:${port} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 /** Ensures the binary and data dir, refuses to start on a busy port, and spawns nats-server. */
 export async function startNatsServer(opts: StartNatsServerOptions = {}): Promise<ChildProcess> {
   const cwd = opts.cwd ?? REPO_ROOT;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs what a fresh Debian machine lacks (nats-server, chromium, node_modules).
-# Idempotent: silent when everything is already present.
+# Installs what a fresh Debian machine lacks: nats-server, node_modules, and for `test` also
+# chromium (the e2e browser). Run by npm before `npm start` (mode start) and `npm test` (mode
+# test). Idempotent: silent when everything is already present.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -8,7 +9,8 @@ missing=()
 if ! command -v nats-server >/dev/null 2>&1 && [ ! -x /usr/sbin/nats-server ]; then
   missing+=(nats-server)
 fi
-if [ ! -x /usr/bin/chromium ]; then
+mode="${1:-test}"
+if [ "$mode" = test ] && [ ! -x /usr/bin/chromium ]; then
   missing+=(chromium)
 fi
 

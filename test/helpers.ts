@@ -28,7 +28,10 @@ export async function link(
 }
 
 /** Collects what arrives on a subject, decoded as JSON. */
-export async function collect(url: string, subject: string): Promise<{ subject: string; body: Record<string, unknown> }[]> {
+export async function collect(
+  url: string,
+  subject: string,
+): Promise<{ subject: string; body: Record<string, unknown> }[]> {
   const nc = await connection(url);
   const got: { subject: string; body: Record<string, unknown> }[] = [];
   nc.subscribe(subject, { callback: (_e, m) => void got.push({ subject: m.subject, body: m.json() }) });
@@ -45,5 +48,16 @@ export async function eventually<T>(check: () => T | undefined | false, timeoutM
     if (v !== undefined && v !== false) return v;
     if (Date.now() - start > timeoutMs) throw new Error(`condition not met within ${timeoutMs} ms`);
     await sleep(10);
+  }
+}
+
+/** Retries an async attempt until it yields a value, or throws after `timeoutMs`. */
+export async function retry<T>(attempt: () => Promise<T | undefined>, timeoutMs = 5_000): Promise<T> {
+  const start = Date.now();
+  for (;;) {
+    const v = await attempt();
+    if (v !== undefined) return v;
+    if (Date.now() - start > timeoutMs) throw new Error(`no success within ${timeoutMs} ms`);
+    await sleep(50);
   }
 }

@@ -21,7 +21,16 @@ describe("encode / decode", () => {
     const m = compose(
       "handoff",
       "Task-Coordinator",
-      { to: "Weather-Bot", content: "please", handoff: { task: "weather in Oslo", progress: "parsed city", reason: "weather", data: { city: "Oslo" } } },
+      {
+        to: "Weather-Bot",
+        content: "please",
+        handoff: {
+          task: "weather in Oslo",
+          progress: "parsed city",
+          reason: "weather",
+          data: { city: "Oslo" },
+        },
+      },
       { priority: 5, metadata: { tag: ["x", 1, null] } },
     );
     const d = decodeMessage(encodeMessage(m));
@@ -67,8 +76,16 @@ describe("encode / decode", () => {
     ["unknown version", withField({ v: 2 }), "unsupported_version"],
     ["missing version", bytes({ ...valid(), v: undefined }), "unsupported_version"],
     ["__proto__ at top", bytes(`{"__proto__":{"admin":true},"v":1}`), "forbidden_key"],
-    ["__proto__ in metadata", bytes(JSON.stringify(valid()).replace('"metadata":{}', '"metadata":{"__proto__":{"x":1}}')), "forbidden_key"],
-    ["escaped __proto__", bytes(JSON.stringify(valid()).replace('"metadata":{}', '"metadata":{"\\u005f_proto__":1}')), "forbidden_key"],
+    [
+      "__proto__ in metadata",
+      bytes(JSON.stringify(valid()).replace('"metadata":{}', '"metadata":{"__proto__":{"x":1}}')),
+      "forbidden_key",
+    ],
+    [
+      "escaped __proto__",
+      bytes(JSON.stringify(valid()).replace('"metadata":{}', '"metadata":{"\\u005f_proto__":1}')),
+      "forbidden_key",
+    ],
     ["constructor key", withField({ metadata: { constructor: { prototype: 1 } } }), "forbidden_key"],
     ["nested too deep", withField({ metadata: { d: deep(40) } }), "too_deep"],
     ["oversized", enc.encode(" ".repeat(MAX_MESSAGE_BYTES + 1)), "oversized"],
@@ -94,17 +111,29 @@ describe("compose", () => {
     const first = compose("request", "A", { to: "B", content: "q", replyTo: "x" });
     expect(first.threadId).toBe(first.id);
     expect(first.hops).toBe(0);
-    const next = compose("handoff", "B", { to: "C", content: "c", handoff: { task: "t", progress: "", reason: "", data: {} } }, { cause: first });
+    const next = compose(
+      "handoff",
+      "B",
+      { to: "C", content: "c", handoff: { task: "t", progress: "", reason: "", data: {} } },
+      { cause: first },
+    );
     expect(next.threadId).toBe(first.threadId);
     expect(next.hops).toBe(1);
-    const answer = compose("response", "B", { to: "A", content: "a", inReplyTo: first.id, status: "ok" }, { sameHopAs: first });
+    const answer = compose(
+      "response",
+      "B",
+      { to: "A", content: "a", inReplyTo: first.id, status: "ok" },
+      { sameHopAs: first },
+    );
     expect(answer.hops).toBe(0);
     expect(answer.threadId).toBe(first.threadId);
   });
 
   it("refuses to pass work on past the hop limit", () => {
     const cause = { id: "x", threadId: "t", hops: 3 };
-    expect(() => compose("direct", "A", { to: "B", content: "" }, { cause, maxHops: 3 })).toThrow(HopLimitError);
+    expect(() => compose("direct", "A", { to: "B", content: "" }, { cause, maxHops: 3 })).toThrow(
+      HopLimitError,
+    );
     expect(compose("direct", "A", { to: "B", content: "" }, { cause, maxHops: 4 }).hops).toBe(4);
   });
 

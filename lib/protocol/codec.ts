@@ -108,7 +108,7 @@ function checkStructure(value: object, depth: number): DecodeError | null {
     }
     return null;
   }
-  for (const key of Object.keys(value)) {
+  for (const key in value) {
     if (FORBIDDEN_KEYS.has(key)) return new DecodeError("forbidden_key", `forbidden key "${key}"`);
     const item = (value as Record<string, unknown>)[key];
     if (typeof item === "object" && item !== null) {

@@ -7,8 +7,9 @@ import type { AgentMessage, Priority } from "./envelope";
 import { newId } from "./ids";
 import { DEFAULT_MAX_HOPS, DEFAULT_PRIORITY, PROTOCOL_VERSION } from "./limits";
 
-type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
-export type Metadata = Record<string, JsonValue>;
+import type { JsonObject } from "./json";
+
+export type Metadata = JsonObject;
 
 /** The part of a received message that decides thread and hops of what is sent in its name. */
 export interface Cause {
@@ -40,24 +41,37 @@ export function compose<T extends AgentMessage["type"]>(
   body: Body<T>,
   opts: ComposeOptions = {},
 ): Extract<AgentMessage, { type: T }> {
-  const id = newId();
+  const now = Date.now();
+  const id = newId(now);
   const hops =
     opts.sameHopAs !== undefined ? opts.sameHopAs.hops : opts.cause === undefined ? 0 : opts.cause.hops + 1;
   const maxHops = opts.maxHops ?? DEFAULT_MAX_HOPS;
   // Only passing work on is limited; an answer keeps its request's hop, whatever it is.
   if (opts.sameHopAs === undefined && hops > maxHops) throw new HopLimitError(hops, maxHops);
-  const message = {
+  const message: Record<string, unknown> = {
     v: PROTOCOL_VERSION,
     id,
     type,
     from,
     priority: opts.priority ?? DEFAULT_PRIORITY,
     metadata: opts.metadata ?? {},
-    timestamp: new Date().toISOString(),
+    timestamp: isoTimestamp(now),
     threadId: opts.threadId ?? opts.cause?.threadId ?? opts.sameHopAs?.threadId ?? id,
     hops,
-    ...(opts.inReplyTo === undefined ? {} : { inReplyTo: opts.inReplyTo }),
-    ...body,
   };
+  if (opts.inReplyTo !== undefined) message.inReplyTo = opts.inReplyTo;
+  Object.assign(message, body);
   return message as unknown as Extract<AgentMessage, { type: T }>;
+}
+
+// Formatting a date is a measurable share of building a message; messages built within the same
+// millisecond share one string.
+let lastMs = -1;
+let lastIso = "";
+function isoTimestamp(ms: number): string {
+  if (ms !== lastMs) {
+    lastMs = ms;
+    lastIso = new Date(ms).toISOString();
+  }
+  return lastIso;
 }

@@ -8,6 +8,7 @@
 import { z } from "zod";
 import { AgentMetadata, AgentName } from "./agent-metadata";
 import { DEFAULT_PRIORITY, HOP_CEILING, PROTOCOL_VERSION } from "./limits";
+import { JsonObject } from "./json";
 import { TOKEN_PATTERN } from "./names";
 
 export const MessageId = z.string().regex(TOKEN_PATTERN, "message id: 1-64 letters, digits, '-' or '_'");
@@ -20,7 +21,7 @@ const Common = z.object({
   from: AgentName,
   content: z.string(),
   priority: Priority.default(DEFAULT_PRIORITY),
-  metadata: z.record(z.string(), z.json()).default({}),
+  metadata: JsonObject.default({}),
   timestamp: z.iso.datetime({ offset: true }),
   threadId: MessageId,
   hops: z.int().min(0).max(HOP_CEILING),
@@ -73,7 +74,7 @@ export const HandoffContext = z.object({
   /** Why it is handed over (what the receiver is expected to do). */
   reason: z.string().default(""),
   /** Anything else worth passing on (tool results, partial data). */
-  data: z.record(z.string(), z.json()).default({}),
+  data: JsonObject.default({}),
 });
 export type HandoffContext = z.infer<typeof HandoffContext>;
 

@@ -50,6 +50,7 @@ export {
   RESPONSE_STATUSES,
   type MessageType,
 } from "./envelope";
+export { JsonObject, JsonValue, isJsonValue } from "./json";
 export { compose, type Cause, type ComposeOptions, type Metadata } from "./compose";
 export {
   decodeMessage,

@@ -34,7 +34,9 @@ describe("subjects", () => {
     expect(s.direct("Weather-Bot")).toBe("agents.direct.Weather-Bot");
     expect(s.request("Weather-Bot")).toBe("agents.request.Weather-Bot");
     expect(s.response("Task-Coordinator", "abc123")).toBe("agents.response.Task-Coordinator.abc123");
-    expect(s.handoff("Task-Coordinator", "Weather-Bot")).toBe("agents.handoff.Task-Coordinator.to.Weather-Bot");
+    expect(s.handoff("Task-Coordinator", "Weather-Bot")).toBe(
+      "agents.handoff.Task-Coordinator.to.Weather-Bot",
+    );
     expect(s.presence("a")).toBe("agents.presence.a");
     expect(s.heartbeat("a")).toBe("agents.heartbeat.a");
     expect(s.discover()).toBe("agents.discover");

@@ -31,8 +31,14 @@ describe("registry reducer", () => {
     const opts = { missedHeartbeats: 3 };
     expect(reduceRegistry(s, { type: "tick", now: 3_000 }, opts)).toBe(s);
     const later = reduceRegistry(s, { type: "tick", now: 3_001 }, opts);
-    expect(later.agents.A).toMatchObject({ status: "offline", offlineReason: "missed-heartbeats", offlineAt: 3_001 });
-    expect(reduceRegistry(s, { type: "tick", now: 2_001 }, { missedHeartbeats: 2 }).agents.A?.status).toBe("offline");
+    expect(later.agents.A).toMatchObject({
+      status: "offline",
+      offlineReason: "missed-heartbeats",
+      offlineAt: 3_001,
+    });
+    expect(reduceRegistry(s, { type: "tick", now: 2_001 }, { missedHeartbeats: 2 }).agents.A?.status).toBe(
+      "offline",
+    );
     expect(nextDeadline(s, 3)).toBe(3_001);
   });
 
@@ -47,7 +53,11 @@ describe("registry reducer", () => {
   });
 
   it("ignores an agent announcing someone else", () => {
-    const s = reduceRegistry(EMPTY_REGISTRY, { type: "seen", message: presence("Victim", "offline", "Mallory"), at: 0 });
+    const s = reduceRegistry(EMPTY_REGISTRY, {
+      type: "seen",
+      message: presence("Victim", "offline", "Mallory"),
+      at: 0,
+    });
     expect(s).toBe(EMPTY_REGISTRY);
   });
 

@@ -124,6 +124,8 @@ export class RegistryWatcher implements AsyncDisposable {
   }
 
   private receive(msg: Msg): void {
+    // The server's "no responders" status on the discovery inbox: nobody is online, fine.
+    if (msg.headers?.code === 503) return;
     const decoded = decodeMessage(msg.data);
     if (!decoded.ok) return this.rejections.record(decoded.error.reason, decoded.error.message, msg.subject);
     const m = decoded.message;

@@ -51,9 +51,18 @@ function trackForExit(server: NatsServer): void {
   live.add(server);
   if (exitHookInstalled) return;
   exitHookInstalled = true;
-  process.on("exit", () => {
+  const reapAll = () => {
     for (const s of live) s.stopSync();
-  });
+  };
+  process.on("exit", reapAll);
+  // "exit" does not fire when a signal kills us (vitest tearing down a worker, Ctrl-C on a bench).
+  // Reap, then re-raise so the default action still happens unless someone else handles the signal.
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+    process.once(signal, () => {
+      reapAll();
+      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+    });
+  }
 }
 
 /** Keeps only the newest output so a chatty server cannot grow memory without bound. */
@@ -165,14 +174,13 @@ class NatsServer implements NatsServerHandle {
         if (isDead())
           return fail(`exited during startup (${spawnError?.message ?? `code ${child.exitCode}`})`);
         if (Date.now() > deadline) return fail(`did not write ${portsFile} within ${STARTUP_TIMEOUT_MS} ms`);
-        let raw: string | undefined;
+        let parsed: Record<string, unknown> | undefined;
         try {
-          raw = readFileSync(portsFile, "utf8");
+          parsed = JSON.parse(readFileSync(portsFile, "utf8")) as Record<string, unknown>;
         } catch {
-          // not written yet
+          // Not written yet, or caught mid-write: poll again.
         }
-        if (raw) {
-          const parsed = JSON.parse(raw) as Record<string, unknown>;
+        if (parsed) {
           this.ports = {
             port: portOf(parsed.nats, "nats"),
             wsPort: portOf(parsed.websocket, "websocket"),
@@ -216,6 +224,8 @@ class NatsServer implements NatsServerHandle {
 
   /** Synchronous variant for the process "exit" hook, where awaiting is impossible. */
   stopSync(): void {
+    live.delete(this);
+    this.stopped = true;
     this.child?.kill("SIGKILL");
     rmSync(this.dir, { recursive: true, force: true });
   }

@@ -1,0 +1,206 @@
+// `npm run bench`: the agent layer against raw NATS, same server, same payload, same process
+// layout, interleaved rounds (see ../../shared/BENCHMARKS.md). Prints a table, then one JSON line.
+import { fork, type ChildProcess } from "node:child_process";
+import { AgentLink, silentLogger } from "../lib/transport";
+import { connectNats } from "../lib/transport/connect";
+import { startNatsServer } from "../test/harness/nats-server";
+import { CONTENT, METADATA, rawMessage } from "./payload";
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const SEQ = Number(process.env.BENCH_SEQ ?? 5_000);
+const CONC = Number(process.env.BENCH_CONC ?? 20_000);
+const IN_FLIGHT = 100;
+const BCAST_1 = Number(process.env.BENCH_BCAST ?? 100_000);
+const BCAST_10 = Math.round(BCAST_1 / 5);
+const enc = new TextEncoder();
+
+const server = await startNatsServer({ jetstream: false });
+const peer = fork(new URL("./peer.ts", import.meta.url).pathname, [server.url], {
+  execArgv: ["--import", "tsx"],
+});
+await waitFor(peer, (m) => (m as { ready?: boolean }).ready === true); // the peer is up
+const nc = await connectNats({ servers: server.url });
+const link = await AgentLink.start({
+  connection: await connectNats({ servers: server.url }),
+  agent: { name: "Bench-Requester" },
+  logger: silentLogger,
+  ownsConnection: true,
+});
+
+try {
+  await command(peer, { cmd: "responders" });
+  console.log(
+    `payload ${enc.encode(JSON.stringify(rawMessage(0))).byteLength} B raw; ${ROUNDS} interleaved rounds; warming up...`,
+  );
+  await rawSequential(1_000);
+  await agentSequential(1_000);
+
+  const rows: Record<string, { raw: number[]; agent: number[]; unit: string }> = {
+    "request/reply sequential": { raw: [], agent: [], unit: "req/s" },
+    [`request/reply ${IN_FLIGHT} in flight`]: { raw: [], agent: [], unit: "req/s" },
+    "broadcast to 1 receiver": { raw: [], agent: [], unit: "msg/s" },
+    "broadcast to 10 receivers": { raw: [], agent: [], unit: "deliveries/s" },
+  };
+  const p99: { raw: number[]; agent: number[] } = { raw: [], agent: [] };
+  for (let r = 0; r < ROUNDS; r++) {
+    const rs = await rawSequential(SEQ);
+    const as = await agentSequential(SEQ);
+    rows["request/reply sequential"]!.raw.push(rs.rate);
+    rows["request/reply sequential"]!.agent.push(as.rate);
+    p99.raw.push(rs.p99);
+    p99.agent.push(as.p99);
+    rows[`request/reply ${IN_FLIGHT} in flight`]!.raw.push(await concurrent(CONC, rawRequest));
+    rows[`request/reply ${IN_FLIGHT} in flight`]!.agent.push(await concurrent(CONC, agentRequest));
+    for (const [n, count, key] of [
+      [1, BCAST_1, "broadcast to 1 receiver"],
+      [10, BCAST_10, "broadcast to 10 receivers"],
+    ] as const) {
+      rows[key]!.raw.push((await broadcast("raw", n, count)) * n);
+      rows[key]!.agent.push((await broadcast("agent", n, count)) * n);
+    }
+    process.stdout.write(`round ${r + 1}/${ROUNDS} done\n`);
+  }
+
+  const ratios = Object.fromEntries(
+    Object.entries(rows).map(([k, v]) => [k, v.agent.map((a, i) => a / v.raw[i]!)]),
+  );
+  console.log("");
+  console.log(
+    pad("measure", 30) +
+      pad("raw (median)", 16) +
+      pad("agent (median)", 16) +
+      pad("ratio median", 14) +
+      "ratio min-max",
+  );
+  for (const [k, v] of Object.entries(rows)) {
+    const rt = ratios[k]!;
+    console.log(
+      pad(k, 30) +
+        pad(`${fmt(median(v.raw))} ${v.unit}`, 16) +
+        pad(fmt(median(v.agent)), 16) +
+        pad(median(rt).toFixed(2), 14) +
+        `${Math.min(...rt).toFixed(2)}-${Math.max(...rt).toFixed(2)}`,
+    );
+  }
+  console.log(
+    pad("p99 sequential latency", 30) +
+      pad(`${median(p99.raw).toFixed(2)} ms`, 16) +
+      pad(`${median(p99.agent).toFixed(2)} ms`, 16),
+  );
+  const bcast = ratios["broadcast to 1 receiver"]!.map((r, i) =>
+    Math.min(r, ratios["broadcast to 10 receivers"]![i]!),
+  );
+  console.log(
+    JSON.stringify({
+      request_reply_ratio: round(median(ratios["request/reply sequential"]!)),
+      request_reply_concurrent_ratio: round(median(ratios[`request/reply ${IN_FLIGHT} in flight`]!)),
+      broadcast_ratio: round(median(bcast)),
+      broadcast_1_ratio: round(median(ratios["broadcast to 1 receiver"]!)),
+      broadcast_10_ratio: round(median(ratios["broadcast to 10 receivers"]!)),
+      agent_request_p99_ms: round(median(p99.agent)),
+      raw_request_p99_ms: round(median(p99.raw)),
+      raw_request_per_s: Math.round(median(rows["request/reply sequential"]!.raw)),
+      agent_request_per_s: Math.round(median(rows["request/reply sequential"]!.agent)),
+      rounds: ROUNDS,
+    }),
+  );
+} finally {
+  await command(peer, { cmd: "teardown" }).catch(() => {});
+  peer.kill();
+  await link.close();
+  await nc.close();
+  await server.stop();
+}
+
+function rawRequest(i: number): Promise<unknown> {
+  return nc
+    .request("bench.raw.request", enc.encode(JSON.stringify(rawMessage(i))), { timeout: 5_000 })
+    .then((m) => JSON.parse(m.string()));
+}
+
+function agentRequest(): Promise<unknown> {
+  return link.request("Bench-Responder", CONTENT, { metadata: METADATA, timeoutMs: 5_000 });
+}
+
+async function sequential(
+  n: number,
+  one: (i: number) => Promise<unknown>,
+): Promise<{ rate: number; p99: number }> {
+  const lat = new Float64Array(n);
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) {
+    const s = performance.now();
+    await one(i);
+    lat[i] = performance.now() - s;
+  }
+  const took = performance.now() - t0;
+  lat.sort();
+  return { rate: (n / took) * 1000, p99: lat[Math.floor(n * 0.99)]! };
+}
+function rawSequential(n: number) {
+  return sequential(n, rawRequest);
+}
+function agentSequential(n: number) {
+  return sequential(n, agentRequest);
+}
+
+async function concurrent(n: number, one: (i: number) => Promise<unknown>): Promise<number> {
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: IN_FLIGHT }, async () => {
+      while (next < n) await one(next++);
+    }),
+  );
+  return (n / (performance.now() - t0)) * 1000;
+}
+
+/** Publishes `count` messages to `n` receivers in the peer; returns messages per second. */
+async function broadcast(mode: "raw" | "agent", n: number, count: number): Promise<number> {
+  await command(peer, { cmd: "receivers", mode, n, expect: count });
+  const done = waitFor(peer, (m) => (m as { done?: boolean }).done === true);
+  const t0 = performance.now();
+  for (let i = 0; i < count; i++) {
+    if (mode === "raw") nc.publish("bench.raw.all", enc.encode(JSON.stringify(rawMessage(i))));
+    else link.broadcast(CONTENT, { metadata: METADATA });
+    if (i % 1_000 === 999) await (mode === "raw" ? nc : link.nc).flush();
+  }
+  await done;
+  const rate = (count / (performance.now() - t0)) * 1000;
+  await command(peer, { cmd: "drop-receivers" });
+  return rate;
+}
+
+function command(child: ChildProcess, c: unknown): Promise<void> {
+  const ready = waitFor(child, (m) => (m as { ready?: boolean }).ready === true);
+  child.send(c as object);
+  return ready;
+}
+
+function waitFor(child: ChildProcess, match: (m: unknown) => boolean): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("benchmark peer did not answer within 120 s")), 120_000);
+    const on = (m: unknown) => {
+      if (!match(m)) return;
+      clearTimeout(timer);
+      child.off("message", on);
+      resolve();
+    };
+    child.on("message", on);
+  });
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+function round(x: number): number {
+  return Math.round(x * 100) / 100;
+}
+function fmt(x: number): string {
+  return Math.round(x).toLocaleString("en-US");
+}
+function pad(s: string, w: number): string {
+  return s.padEnd(w);
+}

@@ -1,0 +1,87 @@
+// The benchmark's other process: responders and receivers, raw and agent-layer, driven over IPC.
+import { AgentLink, silentLogger, type NatsConnection } from "../lib/transport";
+import { connectNats } from "../lib/transport/connect";
+import { rawMessage } from "./payload";
+
+type Command =
+  | { cmd: "responders" }
+  | { cmd: "receivers"; mode: "raw" | "agent"; n: number; expect: number }
+  | { cmd: "drop-receivers" }
+  | { cmd: "teardown" };
+
+const url = process.argv[2]!;
+const closers: (() => Promise<unknown>)[] = [];
+const receiverClosers: (() => Promise<unknown>)[] = [];
+const send = (m: unknown) => process.send?.(m);
+const enc = new TextEncoder();
+
+async function conn(): Promise<NatsConnection> {
+  const nc = await connectNats({ servers: url });
+  closers.push(() => nc.close());
+  return nc;
+}
+
+async function responders(): Promise<void> {
+  const nc = await conn();
+  nc.subscribe("bench.raw.request", {
+    callback: (_e, m) => {
+      const req = JSON.parse(new TextDecoder().decode(m.data)) as { id: string };
+      const res = { ...rawMessage(0), type: "response", inReplyTo: req.id, status: "ok" };
+      m.respond(enc.encode(JSON.stringify(res)));
+    },
+  });
+  const link = await AgentLink.start({
+    connection: await conn(),
+    agent: { name: "Bench-Responder" },
+    logger: silentLogger,
+    handlers: { request: (m) => ({ content: m.content, metadata: m.metadata }) },
+  });
+  closers.unshift(() => link.close());
+  await nc.flush();
+}
+
+async function receivers(mode: "raw" | "agent", n: number, expectEach: number): Promise<void> {
+  const counts = new Array<number>(n).fill(0);
+  let done = 0;
+  const got = (i: number) => {
+    if (++counts[i]! === expectEach && ++done === n) send({ done: true });
+  };
+  const local: (() => Promise<unknown>)[] = [];
+  for (let i = 0; i < n; i++) {
+    const nc = await connectNats({ servers: url });
+    if (mode === "raw") {
+      nc.subscribe("bench.raw.all", {
+        callback: (_e, m) => {
+          JSON.parse(new TextDecoder().decode(m.data));
+          got(i);
+        },
+      });
+      await nc.flush();
+      local.push(() => nc.close());
+    } else {
+      const link = await AgentLink.start({
+        connection: nc,
+        agent: { name: `Bench-Receiver-${i}` },
+        ownsConnection: true,
+        logger: silentLogger,
+        handlers: { announcement: () => void got(i) },
+      });
+      local.push(() => link.close());
+    }
+  }
+  receiverClosers.push(() => Promise.all(local.map((c) => c())));
+}
+
+process.on("message", (c: Command) => {
+  void (async () => {
+    if (c.cmd === "responders") await responders();
+    else if (c.cmd === "receivers") await receivers(c.mode, c.n, c.expect);
+    else if (c.cmd === "drop-receivers") {
+      for (const close of receiverClosers.splice(0)) await close();
+    } else {
+      for (const close of [...receiverClosers.splice(0), ...closers.splice(0)]) await close();
+    }
+    send({ ready: true });
+  })();
+});
+send({ ready: true });
