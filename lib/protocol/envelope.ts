@@ -78,10 +78,32 @@ export const HandoffContext = z.object({
 });
 export type HandoffContext = z.infer<typeof HandoffContext>;
 
+/**
+ * A task passed on with its context. With `replyTo` the sender waits for the receiver's answer
+ * (like a request: ack, stream, response on `{root}.response.{from}.{id}`); without it the
+ * receiver's answer is still published there, but nobody waits for it.
+ */
 export const HandoffMessage = Common.extend({
   type: z.literal("handoff"),
   to: AgentName,
   handoff: HandoffContext,
+  replyTo: z.string().min(1).max(256).optional(),
+  timeoutMs: z.int().min(1).max(86_400_000).optional(),
+});
+
+/** A piece of a task's answer while it is being written; `seq` counts from 0. */
+export const StreamMessage = Common.extend({
+  type: z.literal("stream"),
+  to: AgentName,
+  inReplyTo: MessageId,
+  seq: z.int().min(0).max(1_000_000),
+});
+
+/** Asks the agent running task `inReplyTo` to stop it; `content` may say why. */
+export const CancelMessage = Common.extend({
+  type: z.literal("cancel"),
+  to: AgentName,
+  inReplyTo: MessageId,
 });
 
 /** A broadcast on `{root}.all`. */
@@ -99,6 +121,8 @@ export const AgentMessage = z.discriminatedUnion("type", [
   AckMessage,
   ResponseMessage,
   HandoffMessage,
+  StreamMessage,
+  CancelMessage,
   AnnouncementMessage,
   PresenceMessage,
   HeartbeatMessage,
@@ -110,6 +134,10 @@ export type RequestMessage = z.infer<typeof RequestMessage>;
 export type AckMessage = z.infer<typeof AckMessage>;
 export type ResponseMessage = z.infer<typeof ResponseMessage>;
 export type HandoffMessage = z.infer<typeof HandoffMessage>;
+export type StreamMessage = z.infer<typeof StreamMessage>;
+export type CancelMessage = z.infer<typeof CancelMessage>;
+/** The messages that start work on the receiver and can be answered. */
+export type TaskMessage = DirectMessage | RequestMessage | HandoffMessage;
 export type AnnouncementMessage = z.infer<typeof AnnouncementMessage>;
 export type PresenceMessage = z.infer<typeof PresenceMessage>;
 export type HeartbeatMessage = z.infer<typeof HeartbeatMessage>;

@@ -33,6 +33,9 @@ export {
 export {
   AckMessage,
   AgentMessage,
+  CancelMessage,
+  StreamMessage,
+  type TaskMessage,
   AnnouncementMessage,
   DirectMessage,
   DiscoverMessage,

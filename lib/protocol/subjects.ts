@@ -5,11 +5,12 @@
  *   {root}.all                       broadcast (announcement) to every agent
  *   {root}.direct.{name}             direct message to one agent; starts its run
  *   {root}.request.{name}            request to one agent; the NATS reply subject is set to
- *   {root}.response.{name}.{id}      the response subject of requester {name} for request {id}
- *                                    (ack, then the response, are published there)
+ *   {root}.response.{name}.{id}      the answer channel of task {id} sent by {name}: ack, stream
+ *                                    chunks, then the response (for requests, handoffs, directs)
  *   {root}.handoff.{from}.to.{to}    task handoff with its context
  *   {root}.presence.{name}           online / offline announcements with the agent's metadata
  *   {root}.heartbeat.{name}          periodic liveness + status (metadata included)
+ *   {root}.cancel.{name}             asks agent {name} to stop a running task
  *   {root}.discover                  "who is online?"; agents answer on the NATS reply subject
  *
  * The root is "agents" unless configured (SWITCHBOARD_SUBJECT_ROOT); it may have several tokens.
@@ -25,6 +26,7 @@ export interface Subjects {
   handoff(from: string, to: string): string;
   presence(name: string): string;
   heartbeat(name: string): string;
+  cancel(name: string): string;
   discover(): string;
   /** Wildcards for subscribing. */
   readonly wildcards: {
@@ -44,7 +46,7 @@ export interface Subjects {
 export type ParsedSubject =
   | { kind: "all" }
   | { kind: "discover" }
-  | { kind: "direct" | "request" | "presence" | "heartbeat"; name: string }
+  | { kind: "direct" | "request" | "presence" | "heartbeat" | "cancel"; name: string }
   | { kind: "response"; name: string; id: string }
   | { kind: "handoff"; from: string; to: string };
 
@@ -71,6 +73,7 @@ function build(root: string): Subjects {
     handoff: (from, to) => `${root}.handoff.${name(from, "sender name")}.to.${name(to)}`,
     presence: (n) => `${root}.presence.${name(n)}`,
     heartbeat: (n) => `${root}.heartbeat.${name(n)}`,
+    cancel: (n) => `${root}.cancel.${name(n)}`,
     discover: () => `${root}.discover`,
     wildcards: {
       all: `${root}.>`,
@@ -91,6 +94,7 @@ function build(root: string): Subjects {
         case "request":
         case "presence":
         case "heartbeat":
+        case "cancel":
           return t.length === 2 && a !== undefined ? { kind, name: a } : null;
         case "response":
           return t.length === 3 && a !== undefined && b !== undefined ? { kind, name: a, id: b } : null;

@@ -1,8 +1,12 @@
 /**
  * The NATS layer any agent can be given (the seed's `NATSAgentMixin`, as composition): presence,
- * heartbeats, discovery answers, direct messages, request/response, handoff, broadcast and a
- * graceful offline announcement. The agent stays plain data plus handlers; this object owns the
- * subscriptions, timers and the wire.
+ * heartbeats, discovery answers, direct messages, request/response, handoff, broadcast, streamed
+ * partial answers, cancel, and a graceful offline announcement. The agent stays plain data plus
+ * handlers; this object owns the subscriptions, timers and the wire.
+ *
+ * Direct messages, requests and handoffs are *tasks*: a handler's return value is published as
+ * the task's `response` on `{root}.response.{sender}.{taskId}`, where acks and stream chunks go
+ * too. Responses never start work, so two agents answering each other cannot loop.
  *
  * Every inbound message is decoded and checked against the subject it came on; anything wrong
  * is counted by reason, logged (rate-limited) and dropped, and the next message is handled.
@@ -21,6 +25,7 @@ import {
   type AgentMetadata,
   type AgentStatus,
   type AnnouncementMessage,
+  type CancelMessage,
   type ComposeOptions,
   type DirectMessage,
   type ErrorInfo,
@@ -31,31 +36,38 @@ import {
   type RequestMessage,
   type ResponseMessage,
   type ResponseStatus,
+  type StreamMessage,
   type Subjects,
+  type TaskMessage,
 } from "../protocol";
-import { LinkClosedError, NoAgentError } from "./errors";
+import { LinkClosedError, NoAgentError, TaskCanceledError } from "./errors";
 import { consoleLogger, type Logger } from "./logger";
 import { PendingRequests } from "./pending-requests";
 import { Rejections, type RejectCounts } from "./rejections";
+import { misrouting, type Inbound } from "./routing";
 
 export interface HandlerContext {
   readonly link: AgentLink;
-  /** Aborted when the link closes (and, later, when the task is canceled). */
+  /** Aborted when the task is canceled or the link closes; the reason says which. */
   readonly signal: AbortSignal;
 }
 
-/** What a request handler returns: text, a full answer, or nothing if it replies by itself. */
+/** What a task handler returns: text, a full answer, or nothing (no response is sent). */
 export type Reply =
   | string
   | { content: string; metadata?: Metadata; status?: ResponseStatus; error?: ErrorInfo }
   | undefined
   | void;
 
+type TaskHandler<M> = (message: M, ctx: HandlerContext) => Reply | Promise<Reply>;
+
 export interface LinkHandlers {
-  direct?(message: DirectMessage, ctx: HandlerContext): unknown;
-  request?(message: RequestMessage, ctx: HandlerContext): Reply | Promise<Reply>;
-  handoff?(message: HandoffMessage, ctx: HandlerContext): unknown;
+  direct?: TaskHandler<DirectMessage>;
+  request?: TaskHandler<RequestMessage>;
+  handoff?: TaskHandler<HandoffMessage>;
   announcement?(message: AnnouncementMessage, ctx: HandlerContext): unknown;
+  /** The answer to a direct message or handoff we sent without waiting for it. */
+  answer?(message: ResponseMessage): unknown;
 }
 
 export interface AgentLinkOptions {
@@ -74,7 +86,7 @@ export interface AgentLinkOptions {
   readonly ackDelayMs?: number;
   readonly maxHops?: number;
   readonly maxMessageBytes?: number;
-  /** Handlers running at once; past it, messages are refused as "overloaded" (default 64). */
+  /** Tasks running at once; past it, new ones are refused as "overloaded" (default 64). */
   readonly maxConcurrentHandlers?: number;
   readonly logger?: Logger;
   /** Close the NATS connection when the link closes (default false). */
@@ -91,7 +103,10 @@ export interface SendOptions {
 
 export interface RequestOptions extends SendOptions {
   readonly timeoutMs?: number;
+  /** Aborting gives up waiting and asks the agent to cancel the task. */
   readonly signal?: AbortSignal;
+  /** Partial answer text, as the agent writes it. */
+  readonly onStream?: (chunk: StreamMessage) => void;
 }
 
 export interface LinkStats {
@@ -104,14 +119,8 @@ export interface LinkStats {
   readonly runningHandlers: number;
 }
 
-type Inbound = "direct" | "request" | "handoff" | "all" | "response" | "discover";
-const EXPECTED_TYPE = {
-  direct: "direct",
-  request: "request",
-  handoff: "handoff",
-  all: "announcement",
-  discover: "discover",
-} as const;
+/** How many fire-and-forget sends we remember, so their answers are recognised. */
+const REMEMBERED_SENDS = 1_000;
 
 export class AgentLink implements AsyncDisposable {
   readonly name: string;
@@ -127,7 +136,10 @@ export class AgentLink implements AsyncDisposable {
   private readonly log: Logger;
   private readonly rejections: Rejections;
   private readonly pending = new PendingRequests();
-  private readonly running = new Set<Task>();
+  /** Tasks whose handler is still working, by task message id. */
+  private readonly running = new Map<string, Task>();
+  /** Direct messages and handoffs sent without waiting, whose answers we accept. */
+  private readonly sentTasks = new Set<string>();
   private readonly subs: Subscription[] = [];
   private metadata: AgentMetadata;
   private heartbeat: ReturnType<typeof setInterval> | undefined;
@@ -198,13 +210,13 @@ export class AgentLink implements AsyncDisposable {
   }
 
   // ---- outgoing -------------------------------------------------------------------------------
-
   // Sending is synchronous: the client buffers and writes once per tick, so a loop of sends
   // becomes one socket write. Bad names, oversized bodies and a closed link throw at once.
 
   sendDirect(to: string, content: string, options: SendOptions = {}): DirectMessage {
     const m = this.compose("direct", { to, content }, options);
     this.publish(this.subjects.direct(to), m);
+    this.remember(m.id);
     return m;
   }
 
@@ -214,17 +226,32 @@ export class AgentLink implements AsyncDisposable {
     return m;
   }
 
+  /** Hands a task over with its context; the receiver's answer goes to `handlers.answer`. */
   handoff(
     to: string,
     context: Partial<HandoffContext> & { task: string },
     options: SendOptions & { content?: string } = {},
   ): HandoffMessage {
-    const handoff: HandoffContext = { progress: "", reason: "", data: {}, ...context };
-    const content =
-      options.content ?? (handoff.reason === "" ? handoff.task : `${handoff.reason}\n\n${handoff.task}`);
-    const m = this.compose("handoff", { to, content, handoff }, options);
+    const m = this.compose("handoff", handoffBody(to, context, options.content), options);
     this.publish(this.subjects.handoff(this.name, to), m);
+    this.remember(m.id);
     return m;
+  }
+
+  /** Hands a task over and waits for the receiver's answer, like a request. */
+  handoffAndWait(
+    to: string,
+    context: Partial<HandoffContext> & { task: string },
+    options: RequestOptions & { content?: string } = {},
+  ): Promise<ResponseMessage> {
+    const timeoutMs = options.timeoutMs ?? this.o.requestTimeoutMs;
+    try {
+      const m = this.compose("handoff", { ...handoffBody(to, context, options.content), timeoutMs }, options);
+      m.replyTo = this.subjects.response(this.name, m.id);
+      return this.awaitAnswer(m, this.subjects.handoff(this.name, to), m.replyTo, timeoutMs, options);
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -232,40 +259,50 @@ export class AgentLink implements AsyncDisposable {
    * (at once, or after the ack window when observers hide that), RequestTimeoutError,
    * AgentResponseError for an "error"/"canceled" answer, the signal's reason, or LinkClosedError.
    */
-  async request(to: string, content: string, options: RequestOptions = {}): Promise<ResponseMessage> {
+  request(to: string, content: string, options: RequestOptions = {}): Promise<ResponseMessage> {
     const timeoutMs = options.timeoutMs ?? this.o.requestTimeoutMs;
-    const m = this.compose("request", { to, content, replyTo: "", timeoutMs }, options);
-    m.replyTo = this.subjects.response(this.name, m.id);
-    const answer = this.pending.track(m.id, {
-      to,
-      timeoutMs,
-      ackTimeoutMs: this.o.ackTimeoutMs,
-      signal: options.signal,
-      flush: () => this.nc.flush(),
-    });
     try {
-      this.publish(this.subjects.request(to), m, m.replyTo);
+      const m = this.compose("request", { to, content, replyTo: "", timeoutMs }, options);
+      m.replyTo = this.subjects.response(this.name, m.id);
+      return this.awaitAnswer(m, this.subjects.request(to), m.replyTo, timeoutMs, options);
     } catch (e) {
-      this.pending.fail(m.id, e);
+      return Promise.reject(e); // a bad name or a closed link: same shape as every other failure
     }
-    return answer;
   }
 
-  /** Answers a request (handlers that return a value get this done for them). */
-  reply(request: RequestMessage, reply: Exclude<Reply, undefined | void>): ResponseMessage {
+  /** Answers a task (handlers that return a value get this done for them). */
+  reply(task: TaskMessage, reply: Exclude<Reply, undefined | void>): ResponseMessage {
     const body = typeof reply === "string" ? { content: reply } : reply;
     const m = this.compose(
       "response",
       {
-        to: request.from,
+        to: task.from,
         content: body.content,
-        inReplyTo: request.id,
+        inReplyTo: task.id,
         status: body.status ?? "ok",
         ...(body.error === undefined ? {} : { error: body.error }),
       },
-      { metadata: body.metadata ?? {}, sameHopAs: request },
+      { metadata: body.metadata ?? {}, sameHopAs: task },
     );
-    this.publish(this.subjects.response(request.from, request.id), m);
+    this.publish(this.subjects.response(task.from, task.id), m);
+    return m;
+  }
+
+  /** Publishes a piece of a task's answer while it is being written. */
+  stream(task: TaskMessage, content: string, seq: number): StreamMessage {
+    const m = this.compose(
+      "stream",
+      { to: task.from, content, inReplyTo: task.id, seq },
+      { sameHopAs: task },
+    );
+    this.publish(this.subjects.response(task.from, task.id), m);
+    return m;
+  }
+
+  /** Asks `agent` to stop task `taskId`. */
+  cancel(agent: string, taskId: string, reason = ""): CancelMessage {
+    const m = this.compose("cancel", { to: agent, content: reason, inReplyTo: taskId }, {});
+    this.publish(this.subjects.cancel(agent), m);
     return m;
   }
 
@@ -289,10 +326,8 @@ export class AgentLink implements AsyncDisposable {
         this.log.warn(`could not announce offline: ${(e as Error).message}`);
       }
     }
-    this.pending.failAll(new LinkClosedError(this.name));
-    for (const t of this.running) t.abort(new LinkClosedError(this.name));
+    this.shutDown(new LinkClosedError(this.name));
     if (this.o.ownsConnection && !this.nc.isClosed()) await this.nc.drain().catch(() => {});
-    this.state = "closed";
     this.resolveClosed(null);
   }
 
@@ -310,6 +345,7 @@ export class AgentLink implements AsyncDisposable {
     // echo of our own: not subscribing saves decoding every one of them.
     if (this.handlers.announcement !== undefined) this.subscribe("all", s.all());
     this.subscribe("response", s.wildcards.responsesFor(this.name));
+    this.subscribe("cancel", s.cancel(this.name)); // no queue: any replica may run the task
     this.subscribe("discover", s.discover());
     await this.nc.flush();
     this.state = "open";
@@ -332,10 +368,15 @@ export class AgentLink implements AsyncDisposable {
     const err = await this.nc.closed();
     if (this.state === "closed") return;
     clearInterval(this.heartbeat);
-    this.state = "closed";
-    this.pending.failAll(new LinkClosedError(this.name));
-    for (const t of this.running) t.abort(new LinkClosedError(this.name));
+    this.shutDown(new LinkClosedError(this.name));
     this.resolveClosed(err ?? new Error("the NATS connection closed"));
+  }
+
+  private shutDown(reason: Error): void {
+    this.state = "closed";
+    this.pending.failAll(reason);
+    for (const t of this.running.values()) t.abort(reason);
+    this.running.clear();
   }
 
   private subscribe(kind: Inbound, subject: string, queue?: string): void {
@@ -353,37 +394,50 @@ export class AgentLink implements AsyncDisposable {
 
   private receive(kind: Inbound, msg: Msg): void {
     this.counters.received++;
-    if (kind === "response" && msg.headers?.code === 503) {
-      this.noResponders(msg.subject);
-      return;
+    if (msg.headers?.code === 503) {
+      if (kind === "response") this.noResponders(msg.subject);
+      return; // a server status ("no responders"), not a message
     }
     const decoded = decodeMessage(msg.data, this.o.maxMessageBytes);
     if (!decoded.ok) return this.reject(decoded.error.reason, decoded.error.message, msg.subject);
     const m = decoded.message;
-    const problem = this.misrouting(kind, m, msg.subject);
+    const problem = misrouting(kind, m, msg.subject, this.name, this.subjects);
     if (problem !== null) return this.reject("misrouted", problem, msg.subject);
     if (m.hops > this.o.maxHops) {
       this.reject("hop_limit", `hop ${m.hops} is over the limit of ${this.o.maxHops}`, msg.subject);
-      if (m.type === "request")
+      if (m.type === "request" || (m.type === "handoff" && m.replyTo !== undefined)) {
         this.answerError(m, "hop_limit", `hop limit of ${this.o.maxHops} reached (agent loop?)`);
+      }
       return;
     }
     switch (m.type) {
       case "direct":
-        return this.dispatch(m, msg.subject, this.handlers.direct);
+        return this.serve(m, msg.subject, this.handlers.direct);
+      case "request":
+        return this.serve(m, msg.subject, this.handlers.request);
       case "handoff":
-        return this.dispatch(m, msg.subject, this.handlers.handoff);
+        return this.serve(m, msg.subject, this.handlers.handoff);
       case "announcement":
         if (m.from === this.name) return; // our own broadcast, echoed back
-        return this.dispatch(m, msg.subject, this.handlers.announcement);
-      case "request":
-        return this.serve(m, msg.subject);
+        this.counters.handled++;
+        return this.invoke(() => this.handlers.announcement?.(m, new Task(this)), m);
       case "ack":
-        if (!this.pending.acknowledge(m.inReplyTo)) this.unknownReply(m, msg.subject);
+        if (!this.pending.acknowledge(m.inReplyTo, m.from)) this.unexpectedAnswer(m, msg.subject);
+        return;
+      case "stream":
+        if (!this.pending.stream(m) && !this.sentTasks.has(m.inReplyTo))
+          this.unexpectedAnswer(m, msg.subject);
         return;
       case "response":
-        if (!this.pending.settle(m.inReplyTo, m)) this.unknownReply(m, msg.subject);
-        return;
+        if (this.pending.settle(m)) return;
+        if (this.sentTasks.delete(m.inReplyTo)) {
+          const answer = this.handlers.answer;
+          if (answer !== undefined) this.invoke(() => answer.call(this.handlers, m), m);
+          return;
+        }
+        return this.unexpectedAnswer(m, msg.subject);
+      case "cancel":
+        return this.cancelTask(m);
       case "discover":
         if (msg.reply !== undefined && this.state === "open") {
           msg.respond(encodeMessage(this.presenceMessage(), this.o.maxMessageBytes));
@@ -391,127 +445,128 @@ export class AgentLink implements AsyncDisposable {
         return;
       case "presence":
       case "heartbeat":
-        return; // unreachable: misrouting() refuses them on our subjects
+        return; // never routed here: misrouting() refuses them on our subjects
     }
-  }
-
-  /** Checks that a message is the kind its subject carries and is addressed to us. */
-  private misrouting(kind: Inbound, m: AgentMessage, subject: string): string | null {
-    if (kind === "response") {
-      if (m.type !== "response" && m.type !== "ack") return `a ${m.type} message on a response subject`;
-      if (m.to !== this.name) return `addressed to ${m.to}, not ${this.name}`;
-      const parsed = this.subjects.parse(subject);
-      if (parsed?.kind !== "response" || parsed.id !== m.inReplyTo)
-        return `answers ${m.inReplyTo} on the subject of another request`;
-      const target = this.pending.targetOf(m.inReplyTo);
-      if (target !== undefined && target !== m.from) return `answer from ${m.from}, but ${target} was asked`;
-      return null;
-    }
-    if (m.type !== EXPECTED_TYPE[kind]) return `a ${m.type} message on a ${kind} subject`;
-    if ((m.type === "direct" || m.type === "request" || m.type === "handoff") && m.to !== this.name) {
-      return `addressed to ${m.to}, not ${this.name}`;
-    }
-    if (m.type === "handoff" && subject !== this.subjects.handoff(m.from, m.to))
-      return `handoff from ${m.from} on ${subject}`;
-    if (m.type === "request" && m.replyTo !== this.subjects.response(m.from, m.id)) {
-      // Answering to any other subject would let a sender make us publish where it likes.
-      return `replyTo ${m.replyTo} is not the response subject of ${m.from}`;
-    }
-    return null;
-  }
-
-  private dispatch<M extends AgentMessage>(
-    m: M,
-    subject: string,
-    handler: ((m: M, ctx: HandlerContext) => unknown) | undefined,
-  ): void {
-    if (handler === undefined) return;
-    this.run(m, subject, (ctx) => handler.call(this.handlers, m, ctx));
-  }
-
-  private serve(m: RequestMessage, subject: string): void {
-    const handler = this.handlers.request;
-    if (handler === undefined) {
-      this.answerError(m, "no_handler", `${this.name} does not take requests`);
-      return;
-    }
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const ack = () => {
-      timer = undefined;
-      if (this.state !== "open") return;
-      this.send(this.subjects.response(m.from, m.id), () =>
-        this.compose("ack", { to: m.from, content: "", inReplyTo: m.id }, { sameHopAs: m }),
-      );
-    };
-    const fail = (e: unknown) => {
-      clearTimeout(timer);
-      const code = e instanceof HopLimitError ? "hop_limit" : "handler_error";
-      this.answerError(m, code, e instanceof Error ? e.message : String(e));
-    };
-    const answer = (reply: Reply): void => {
-      clearTimeout(timer);
-      if (reply !== undefined && this.state === "open") this.reply(m, reply);
-    };
-    const started = this.run(
-      m,
-      subject,
-      (ctx) => {
-        if (this.o.ackDelayMs <= 0) ack();
-        const out = handler.call(this.handlers, m, ctx);
-        if (!isPromise(out)) return answer(out);
-        // Only a handler that is still working needs to tell the requester it got the request.
-        if (this.o.ackDelayMs > 0) timer = setTimeout(ack, this.o.ackDelayMs);
-        return out.then(answer);
-      },
-      fail,
-    );
-    if (!started)
-      this.answerError(
-        m,
-        "overloaded",
-        `${this.name} is busy with ${this.running.size} tasks; try again later`,
-      );
   }
 
   /**
-   * Runs a handler without blocking the subscription; returns false when over the limit. A
-   * handler that returns synchronously is finished synchronously, so a burst of quick requests
-   * never counts as load.
+   * Runs a task's handler without blocking the subscription. A handler that returns
+   * synchronously finishes synchronously (a burst of quick requests is no load); one that
+   * returns a promise is tracked for cancel, acked if the sender waits and it takes a while,
+   * and answered with its result, its error, or "canceled".
    */
-  private run(
-    m: AgentMessage,
-    subject: string,
-    body: (ctx: HandlerContext) => unknown,
-    onError?: (e: unknown) => void,
-  ): boolean {
+  private serve<M extends TaskMessage>(m: M, subject: string, handler: TaskHandler<M> | undefined): void {
+    const waited = m.type === "request" || (m.type === "handoff" && m.replyTo !== undefined);
+    if (handler === undefined) {
+      if (waited) this.answerError(m, "no_handler", `${this.name} does not take ${m.type}s`);
+      return;
+    }
     if (this.running.size >= this.o.maxConcurrentHandlers) {
-      this.reject("overloaded", `${this.running.size} handlers already running`, subject);
-      return false;
+      this.reject("overloaded", `${this.running.size} tasks already running`, subject);
+      if (waited)
+        this.answerError(
+          m,
+          "overloaded",
+          `${this.name} is busy with ${this.running.size} tasks; try again later`,
+        );
+      return;
     }
     this.counters.handled++;
     const task = new Task(this);
-    const failed = (e: unknown) => {
-      if (onError !== undefined) onError(e);
-      else
-        this.log.error(
-          `handler for ${m.type} ${m.id} from ${m.from} failed: ${e instanceof Error ? e.message : String(e)}`,
-        );
+    task.message = m;
+    const finish = (reply: Reply): void => {
+      if (task.settled) return;
+      task.settle();
+      this.running.delete(m.id);
+      if (reply !== undefined && this.state === "open") this.reply(m, reply);
     };
-    let out: unknown;
+    const fail = (e: unknown): void => {
+      if (task.settled) return;
+      task.settle();
+      this.running.delete(m.id);
+      const message = e instanceof Error ? e.message : String(e);
+      this.answerError(m, e instanceof HopLimitError ? "hop_limit" : "handler_error", message);
+    };
+    let out: Reply | Promise<Reply>;
     try {
-      out = body(task);
+      out = handler.call(this.handlers, m, task);
     } catch (e) {
-      failed(e);
-      return true;
+      return fail(e);
     }
-    if (isPromise(out)) {
-      this.running.add(task);
-      out.then(undefined, failed).finally(() => this.running.delete(task));
+    if (!isPromise(out)) {
+      try {
+        finish(out);
+      } catch (e) {
+        fail(e); // e.g. an answer over the size limit
+      }
+      return;
     }
-    return true;
+    this.running.set(m.id, task);
+    if (waited) task.ackLater(this.o.ackDelayMs, () => this.ack(m));
+    out.then(finish, fail).catch(fail);
   }
 
-  private answerError(m: RequestMessage, code: string, message: string): void {
+  private cancelTask(c: CancelMessage): void {
+    const task = this.running.get(c.inReplyTo);
+    if (task === undefined || task.settled) return; // finished already, or never ours: nothing to stop
+    task.settle();
+    this.running.delete(c.inReplyTo);
+    const reason = new TaskCanceledError(c.from, c.content);
+    task.abort(reason);
+    const m = task.message;
+    if (m !== undefined && this.state === "open") {
+      this.send(this.subjects.response(m.from, m.id), () =>
+        this.compose(
+          "response",
+          {
+            to: m.from,
+            content: reason.message,
+            inReplyTo: m.id,
+            status: "canceled",
+            error: { code: "canceled", message: reason.message },
+          },
+          { sameHopAs: m },
+        ),
+      );
+    }
+  }
+
+  private awaitAnswer(
+    m: RequestMessage | HandoffMessage,
+    subject: string,
+    replyTo: string,
+    timeoutMs: number,
+    options: RequestOptions,
+  ): Promise<ResponseMessage> {
+    const answer = this.pending.track(m.id, {
+      to: m.to,
+      timeoutMs,
+      ackTimeoutMs: this.o.ackTimeoutMs,
+      signal: options.signal,
+      onStream: options.onStream,
+      flush: () => this.nc.flush(),
+      // Nobody waits for the answer any more: ask the agent to stop working on it.
+      onAbandon: (why) =>
+        this.send(this.subjects.cancel(m.to), () =>
+          this.compose("cancel", { to: m.to, content: why, inReplyTo: m.id }, {}),
+        ),
+    });
+    try {
+      this.publish(subject, m, replyTo);
+    } catch (e) {
+      this.pending.fail(m.id, e);
+    }
+    return answer;
+  }
+
+  private ack(m: TaskMessage): void {
+    if (this.state !== "open") return;
+    this.send(this.subjects.response(m.from, m.id), () =>
+      this.compose("ack", { to: m.from, content: "", inReplyTo: m.id }, { sameHopAs: m }),
+    );
+  }
+
+  private answerError(m: TaskMessage, code: string, message: string): void {
     if (this.state !== "open") return;
     this.send(this.subjects.response(m.from, m.id), () =>
       this.compose(
@@ -522,6 +577,21 @@ export class AgentLink implements AsyncDisposable {
     );
   }
 
+  private invoke(fn: () => unknown, m: AgentMessage): void {
+    try {
+      const out = fn();
+      if (isPromise(out)) out.catch((e: unknown) => this.handlerFailed(m, e));
+    } catch (e) {
+      this.handlerFailed(m, e);
+    }
+  }
+
+  private handlerFailed(m: AgentMessage, e: unknown): void {
+    this.log.error(
+      `handler for ${m.type} ${m.id} from ${m.from} failed: ${e instanceof Error ? e.message : String(e)}`,
+    );
+  }
+
   private noResponders(subject: string): void {
     const parsed = this.subjects.parse(subject);
     if (parsed?.kind !== "response") return;
@@ -529,16 +599,24 @@ export class AgentLink implements AsyncDisposable {
     if (to !== undefined) this.pending.fail(parsed.id, new NoAgentError(to));
   }
 
-  private unknownReply(m: AgentMessage & { inReplyTo: string }, subject: string): void {
+  private unexpectedAnswer(m: AgentMessage & { inReplyTo: string }, subject: string): void {
     this.reject(
       "unknown_request",
-      `${m.type} from ${m.from} to unknown or finished request ${m.inReplyTo}`,
+      `${m.type} from ${m.from} to unknown or finished task ${m.inReplyTo}`,
       subject,
     );
   }
 
   private reject(reason: RejectReason, detail: string, subject: string): void {
     this.rejections.record(reason, detail, subject);
+  }
+
+  private remember(id: string): void {
+    this.sentTasks.add(id);
+    if (this.sentTasks.size > REMEMBERED_SENDS) {
+      const oldest = this.sentTasks.values().next().value;
+      if (oldest !== undefined) this.sentTasks.delete(oldest);
+    }
   }
 
   // ---- wire helpers ---------------------------------------------------------------------------
@@ -584,25 +662,26 @@ export class AgentLink implements AsyncDisposable {
   }
 }
 
-/** Settles when `p` does or after `ms`, whichever is first; never rejects. */
-function withTimeout(p: Promise<unknown>, ms: number): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  return Promise.race([
-    p.then(
-      () => {},
-      () => {},
-    ),
-    new Promise<void>((r) => (timer = setTimeout(r, ms))),
-  ]).finally(() => clearTimeout(timer));
+function handoffBody(to: string, context: Partial<HandoffContext> & { task: string }, content?: string) {
+  const handoff: HandoffContext = { progress: "", reason: "", data: {}, ...context };
+  return {
+    to,
+    content: content ?? (handoff.reason === "" ? handoff.task : `${handoff.reason}\n\n${handoff.task}`),
+    handoff,
+  };
 }
 
 /**
- * A handler's context. Its AbortSignal is made on first use only: creating one per message was
- * the largest single cost of receiving (18 % in a profile), and most handlers never look at it.
+ * A running task's context. Its AbortSignal is made on first use only: creating one per message
+ * was the largest single cost of receiving (18 % in a profile), and most handlers never use it.
  */
 class Task implements HandlerContext {
+  settled = false;
+  message: TaskMessage | undefined;
   private controller: AbortController | undefined;
   private reason: unknown;
+  private ackTimer: ReturnType<typeof setTimeout> | undefined;
+
   constructor(readonly link: AgentLink) {}
 
   get signal(): AbortSignal {
@@ -613,7 +692,18 @@ class Task implements HandlerContext {
     return this.controller.signal;
   }
 
+  ackLater(delayMs: number, ack: () => void): void {
+    if (delayMs <= 0) ack();
+    else this.ackTimer = setTimeout(ack, delayMs);
+  }
+
+  settle(): void {
+    this.settled = true;
+    clearTimeout(this.ackTimer);
+  }
+
   abort(reason: unknown): void {
+    this.settle();
     this.reason ??= reason;
     this.controller?.abort(reason);
   }
@@ -621,4 +711,16 @@ class Task implements HandlerContext {
 
 function isPromise(v: unknown): v is Promise<unknown> {
   return typeof (v as { then?: unknown } | null)?.then === "function";
+}
+
+/** Settles when `p` does or after `ms`, whichever is first; never rejects. */
+function withTimeout(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return Promise.race([
+    p.then(
+      () => {},
+      () => {},
+    ),
+    new Promise<void>((r) => (timer = setTimeout(r, ms))),
+  ]).finally(() => clearTimeout(timer));
 }

@@ -48,3 +48,14 @@ export class LinkClosedError extends Error {
     super(`the NATS link of ${agent} is closed`);
   }
 }
+
+/** The task was canceled by a cancel message; `by` is who asked. */
+export class TaskCanceledError extends Error {
+  override readonly name = "TaskCanceledError";
+  constructor(
+    readonly by: string,
+    readonly reason: string,
+  ) {
+    super(`canceled by ${by}${reason === "" ? "" : `: ${reason}`}`);
+  }
+}

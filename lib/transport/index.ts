@@ -14,7 +14,13 @@ export {
 } from "./agent-link";
 export { RegistryWatcher, type RegistryListener, type RegistryWatcherOptions } from "./registry-watcher";
 export { withNats, type RunInput, type RunnableAgent, type WithNatsOptions } from "./with-nats";
-export { AgentResponseError, LinkClosedError, NoAgentError, RequestTimeoutError } from "./errors";
+export {
+  AgentResponseError,
+  LinkClosedError,
+  NoAgentError,
+  RequestTimeoutError,
+  TaskCanceledError,
+} from "./errors";
 export { consoleLogger, silentLogger, type Logger } from "./logger";
 export type { ConnectOptions } from "./connection-options";
 export type { RejectCounts } from "./rejections";

@@ -7,7 +7,7 @@
  * any request it has not answered within its ack delay, and a request that gets neither an ack
  * nor an answer within `ackTimeoutMs` fails with NoAgentError instead of waiting out the timeout.
  */
-import type { ResponseMessage } from "../protocol";
+import type { ResponseMessage, StreamMessage } from "../protocol";
 import { AgentResponseError, NoAgentError, RequestTimeoutError } from "./errors";
 
 interface Pending {
@@ -16,6 +16,7 @@ interface Pending {
   readonly reject: (e: unknown) => void;
   readonly timers: ReturnType<typeof setTimeout>[];
   readonly cleanup: () => void;
+  readonly onStream: ((chunk: StreamMessage) => void) | undefined;
   acked: boolean;
 }
 
@@ -24,8 +25,11 @@ export interface TrackOptions {
   readonly timeoutMs: number;
   readonly ackTimeoutMs: number;
   readonly signal?: AbortSignal | undefined;
+  readonly onStream?: ((chunk: StreamMessage) => void) | undefined;
   /** Resolves once everything the server sent before now has been processed. */
   readonly flush: () => Promise<void>;
+  /** Called when the requester gives up (timeout or abort) on an agent that got the request. */
+  readonly onAbandon?: (why: string) => void;
 }
 
 export class PendingRequests {
@@ -50,12 +54,16 @@ export class PendingRequests {
         reject(o.signal.reason);
         return;
       }
-      const onAbort = () => this.fail(id, o.signal?.reason);
+      const onAbort = () => {
+        if (this.fail(id, o.signal?.reason)) o.onAbandon?.("the requester canceled");
+      };
       o.signal?.addEventListener("abort", onAbort, { once: true });
       const timers = [
         setTimeout(() => {
           const p = this.pending.get(id);
-          if (p !== undefined) this.fail(id, new RequestTimeoutError(o.to, o.timeoutMs, p.acked));
+          if (p === undefined) return;
+          this.fail(id, new RequestTimeoutError(o.to, o.timeoutMs, p.acked));
+          o.onAbandon?.(`the requester stopped waiting after ${o.timeoutMs} ms`);
         }, o.timeoutMs),
       ];
       if (o.ackTimeoutMs < o.timeoutMs) {
@@ -80,21 +88,38 @@ export class PendingRequests {
         reject,
         timers,
         acked: false,
+        onStream: o.onStream,
         cleanup: () => o.signal?.removeEventListener("abort", onAbort),
       });
     });
   }
 
-  acknowledge(id: string): boolean {
+  /** Marks request `id` as received by `from`; false if it is not ours or not from its target. */
+  acknowledge(id: string, from: string): boolean {
     const p = this.pending.get(id);
-    if (p === undefined) return false;
+    if (p === undefined || p.to !== from) return false;
     p.acked = true;
     return true;
   }
 
+  /** Hands a partial answer to the requester; it also counts as an ack. */
+  stream(chunk: StreamMessage): boolean {
+    const p = this.pending.get(chunk.inReplyTo);
+    if (p === undefined || p.to !== chunk.from) return false;
+    p.acked = true;
+    try {
+      p.onStream?.(chunk);
+    } catch {
+      // a faulty callback must not break the subscription that feeds every request
+    }
+    return true;
+  }
+
   /** Settles with the response: resolves on "ok", rejects with AgentResponseError otherwise. */
-  settle(id: string, response: ResponseMessage): boolean {
-    const p = this.take(id);
+  settle(response: ResponseMessage): boolean {
+    const pending = this.pending.get(response.inReplyTo);
+    if (pending === undefined || pending.to !== response.from) return false;
+    const p = this.take(response.inReplyTo);
     if (p === undefined) return false;
     if (response.status === "ok") p.resolve(response);
     else p.reject(new AgentResponseError(response));

@@ -6,6 +6,7 @@ import {
   NoAgentError,
   RegistryWatcher,
   RequestTimeoutError,
+  TaskCanceledError,
   type HandlerContext,
 } from "../../lib/transport";
 import { HopLimitError, subjects, type DirectMessage, type HandoffMessage } from "../../lib/protocol";
@@ -100,13 +101,31 @@ describe("request / response", () => {
     expect((err as AgentResponseError).response.content).toContain("tool exploded");
   });
 
-  it("gives up when its signal aborts, and the late answer is counted, not delivered", async () => {
+  it("gives up when its signal aborts, cancels the agent's task, and counts late answers", async () => {
+    const wire = await collect(server.url, "agents.response.Impatient.*");
     const a = await link(server.url, "Impatient");
-    await link(server.url, "Sleepy", { handlers: { request: async () => (await sleep(200), "late") } });
+    let sawAbort: unknown;
+    await link(server.url, "Sleepy", {
+      handlers: {
+        request: (_m, { signal }) =>
+          new Promise<string>((resolve) => {
+            const t = setTimeout(() => resolve("late"), 300);
+            signal.addEventListener("abort", () => {
+              sawAbort = signal.reason;
+              clearTimeout(t);
+            });
+          }),
+      },
+    });
     const ac = new AbortController();
-    setTimeout(() => ac.abort(new Error("user canceled")), 50);
+    setTimeout(() => ac.abort(new Error("user canceled")), 80);
     await expect(a.request("Sleepy", "x", { signal: ac.signal })).rejects.toThrow("user canceled");
-    await eventually(() => a.stats.rejectedBy.unknown_request === 1);
+    const canceled = await eventually(() => wire.find((w) => w.body.status === "canceled"));
+    expect(canceled.body).toMatchObject({ from: "Sleepy", error: { code: "canceled" } });
+    expect(sawAbort).toBeInstanceOf(TaskCanceledError);
+    await sleep(400);
+    expect(wire.some((w) => w.body.content === "late")).toBe(false);
+    expect(a.stats.rejectedBy.unknown_request).toBeGreaterThanOrEqual(1);
   });
 
   it("serves many requests in flight at once", async () => {
