@@ -138,8 +138,8 @@ export class AgentLink implements AsyncDisposable {
   private readonly pending = new PendingRequests();
   /** Tasks whose handler is still working, by task message id. */
   private readonly running = new Map<string, Task>();
-  /** Direct messages and handoffs sent without waiting, whose answers we accept. */
-  private readonly sentTasks = new Set<string>();
+  /** Tasks sent without waiting and broadcasts, whose answers we accept (broadcasts get many). */
+  private readonly sent = new Map<string, "task" | "broadcast">();
   private readonly subs: Subscription[] = [];
   private metadata: AgentMetadata;
   private heartbeat: ReturnType<typeof setInterval> | undefined;
@@ -216,13 +216,14 @@ export class AgentLink implements AsyncDisposable {
   sendDirect(to: string, content: string, options: SendOptions = {}): DirectMessage {
     const m = this.compose("direct", { to, content }, options);
     this.publish(this.subjects.direct(to), m);
-    this.remember(m.id);
+    this.remember(m.id, "task");
     return m;
   }
 
   broadcast(content: string, options: SendOptions = {}): AnnouncementMessage {
     const m = this.compose("announcement", { content }, options);
     this.publish(this.subjects.all(), m);
+    this.remember(m.id, "broadcast");
     return m;
   }
 
@@ -234,7 +235,7 @@ export class AgentLink implements AsyncDisposable {
   ): HandoffMessage {
     const m = this.compose("handoff", handoffBody(to, context, options.content), options);
     this.publish(this.subjects.handoff(this.name, to), m);
-    this.remember(m.id);
+    this.remember(m.id, "task");
     return m;
   }
 
@@ -270,8 +271,8 @@ export class AgentLink implements AsyncDisposable {
     }
   }
 
-  /** Answers a task (handlers that return a value get this done for them). */
-  reply(task: TaskMessage, reply: Exclude<Reply, undefined | void>): ResponseMessage {
+  /** Answers a task or a broadcast (task handlers that return a value get this done for them). */
+  reply(task: TaskMessage | AnnouncementMessage, reply: Exclude<Reply, undefined | void>): ResponseMessage {
     const body = typeof reply === "string" ? { content: reply } : reply;
     const m = this.compose(
       "response",
@@ -290,6 +291,7 @@ export class AgentLink implements AsyncDisposable {
 
   /** Publishes a piece of a task's answer while it is being written. */
   stream(task: TaskMessage, content: string, seq: number): StreamMessage {
+    this.running.get(task.id)?.acked(); // a stream chunk tells the requester as much as an ack
     const m = this.compose(
       "stream",
       { to: task.from, content, inReplyTo: task.id, seq },
@@ -425,12 +427,13 @@ export class AgentLink implements AsyncDisposable {
         if (!this.pending.acknowledge(m.inReplyTo, m.from)) this.unexpectedAnswer(m, msg.subject);
         return;
       case "stream":
-        if (!this.pending.stream(m) && !this.sentTasks.has(m.inReplyTo))
-          this.unexpectedAnswer(m, msg.subject);
+        if (!this.pending.stream(m) && !this.sent.has(m.inReplyTo)) this.unexpectedAnswer(m, msg.subject);
         return;
       case "response":
         if (this.pending.settle(m)) return;
-        if (this.sentTasks.delete(m.inReplyTo)) {
+        const kind = this.sent.get(m.inReplyTo);
+        if (kind !== undefined) {
+          if (kind === "task") this.sent.delete(m.inReplyTo);
           const answer = this.handlers.answer;
           if (answer !== undefined) this.invoke(() => answer.call(this.handlers, m), m);
           return;
@@ -611,11 +614,11 @@ export class AgentLink implements AsyncDisposable {
     this.rejections.record(reason, detail, subject);
   }
 
-  private remember(id: string): void {
-    this.sentTasks.add(id);
-    if (this.sentTasks.size > REMEMBERED_SENDS) {
-      const oldest = this.sentTasks.values().next().value;
-      if (oldest !== undefined) this.sentTasks.delete(oldest);
+  private remember(id: string, kind: "task" | "broadcast"): void {
+    this.sent.set(id, kind);
+    if (this.sent.size > REMEMBERED_SENDS) {
+      const oldest = this.sent.keys().next().value;
+      if (oldest !== undefined) this.sent.delete(oldest);
     }
   }
 
@@ -695,6 +698,10 @@ class Task implements HandlerContext {
   ackLater(delayMs: number, ack: () => void): void {
     if (delayMs <= 0) ack();
     else this.ackTimer = setTimeout(ack, delayMs);
+  }
+
+  acked(): void {
+    clearTimeout(this.ackTimer);
   }
 
   settle(): void {

@@ -1,0 +1,238 @@
+/**
+ * The offline model's "brain": fixed rules that map an OpenAI chat request to a reply.
+ * It is not an LLM and never pretends to be one; every free-text answer says so.
+ * Pure and deterministic, so tests can predict every reply from the request alone.
+ */
+
+export interface ChatContentPart {
+  type: string;
+  text?: string;
+}
+
+export interface ChatToolCall {
+  id: string;
+  type: "function";
+  function: { name: string; arguments: string };
+}
+
+export interface ChatMessage {
+  role: "system" | "developer" | "user" | "assistant" | "tool";
+  content?: string | ChatContentPart[] | null;
+  name?: string;
+  tool_calls?: ChatToolCall[];
+  tool_call_id?: string;
+}
+
+export interface ChatTool {
+  type: "function";
+  function: { name: string; description?: string; parameters?: unknown };
+}
+
+export interface ChatRequest {
+  model?: string;
+  messages: ChatMessage[];
+  tools?: ChatTool[];
+  stream?: boolean;
+  stream_options?: { include_usage?: boolean } | null;
+}
+
+export interface DecidedToolCall {
+  name: string;
+  arguments: Record<string, unknown>;
+}
+
+export type Decision = { type: "text"; content: string } | { type: "tool_calls"; calls: DecidedToolCall[] };
+
+export const LABEL = "[offline model]";
+export const USER_TEXT_LIMIT = 200;
+
+const NAME = "[A-Za-z0-9][A-Za-z0-9_-]*";
+const WEATHER_WORDS = /\b(weather|forecasts?|temperatures?|rain(s|y|ing)?|sunny|wind(s|y)?)\b/i;
+// The capitalized word(s) after "in"/"for": "weather in New York tomorrow" -> "New York".
+const CITY = /\b(?:[Ii]n|[Ff]or)\s+(\p{Lu}[\p{L}'-]*(?:\s+\p{Lu}[\p{L}'-]*)*)/gu;
+const LONG_TEXT =
+  `${LABEL} This is a deliberately long answer from Switchboard's built-in offline model, which is not ` +
+  "a real LLM. It exists so that tests can watch a reply arrive word by word over a stream, and can " +
+  "cancel it halfway through. Nothing here was generated: the same request always yields these same " +
+  "sixty or so words, in this order, at a steady pace, until the stream ends.";
+
+export function decide(request: ChatRequest): Decision {
+  const messages = request.messages;
+  const system = messages
+    .filter((m) => m.role === "system" || m.role === "developer")
+    .map((m) => textOf(m.content))
+    .join("\n");
+  const self = system.match(new RegExp(`You are (${NAME})\\.`))?.[1];
+  const ownCaps = listAfter(system, "Your capabilities:");
+  const userText = lastUserText(messages);
+  const tools = new Set((request.tools ?? []).map((t) => t.function.name));
+
+  // a. A tool just answered: report what it said and end the turn, so a conversation always terminates.
+  if (messages.at(-1)?.role === "tool") return text(`${LABEL} ${toolResultsText(messages)}`);
+
+  // b. Test hooks.
+  if (userText.includes("#json-in-text")) {
+    return text(`{"tool": "get_weather", "arguments": {"city": "Paris"}}`);
+  }
+  const sayHandoff = userText.match(new RegExp(`#say-handoff (${NAME})`))?.[1];
+  if (sayHandoff) return text(`I'll hand this to ${sayHandoff}.`);
+  if (userText.includes("#stream-long")) return text(LONG_TEXT);
+
+  // f (checked early). A broadcast is not a task for this agent: no handoffs or tool calls, speak only
+  // when it concerns one of our own capabilities, so one broadcast does not set off every agent at once.
+  if (userText.startsWith("[broadcast from ")) {
+    const cap = ownCaps.find((c) => mentions(userText, c));
+    return text(cap ? `${LABEL} ${self ?? "assistant"} here: I can help with ${cap}.` : "NOTHING");
+  }
+
+  // c. Forced handoff (never to ourselves, which would loop forever).
+  const forced = system.match(new RegExp(`Always hand off every task to (${NAME})`))?.[1];
+  if (forced && forced !== self && tools.has("handoff")) {
+    return call("handoff", { agent: forced, task: userText, progress: "", reason: "instructed to hand off" });
+  }
+
+  // d. Weather questions go to the weather tool.
+  if (tools.has("get_weather") && WEATHER_WORDS.test(userText)) {
+    return call("get_weather", { city: cityIn(userText) ?? "Oslo" });
+  }
+
+  // e. Capability routing to another agent in the roster, unless we can do it ourselves: two agents
+  // whose capabilities both appear in the text would otherwise hand the task back and forth forever.
+  const route = ownCaps.some((c) => mentions(userText, c)) ? undefined : findRoute(system, self, userText);
+  if (route) {
+    if (tools.has("handoff")) {
+      return call("handoff", {
+        agent: route.agent,
+        task: userText,
+        progress: `Identified that this needs ${route.cap}`,
+        reason: `${route.agent} has the ${route.cap} capability`,
+      });
+    }
+    if (tools.has("request_agent")) return call("request_agent", { agent: route.agent, question: userText });
+  }
+
+  // g. Canned reply.
+  const shown = userText.length > USER_TEXT_LIMIT ? `${userText.slice(0, USER_TEXT_LIMIT)}…` : userText;
+  return text(
+    `${LABEL} ${self ?? "assistant"} (running on Switchboard's built-in offline model, not a real LLM) ` +
+      `received: "${shown}"`,
+  );
+}
+
+/** The text of a message's content, whether a plain string or an array of content parts. */
+export function textOf(content: ChatMessage["content"]): string {
+  if (typeof content === "string") return content;
+  if (!Array.isArray(content)) return "";
+  return content
+    .map((p) => (p.type === "text" && typeof p.text === "string" ? p.text : ""))
+    .filter(Boolean)
+    .join("\n");
+}
+
+/** Agents listed as `- NAME [cap1, cap2]: description` in a system prompt. */
+export function parseRoster(system: string): { agent: string; caps: string[] }[] {
+  const line = new RegExp(`^\\s*-\\s+(${NAME})\\s+\\[([^\\]]*)\\]:`, "gm");
+  return [...system.matchAll(line)].map((m) => ({ agent: m[1] ?? "", caps: splitList(m[2] ?? "") }));
+}
+
+/**
+ * Whether `text` mentions capability `cap`, comparing word stems so "forecast" matches "forecasts"
+ * and a multi-word capability ("code review") must appear as consecutive words.
+ */
+export function mentions(text: string, cap: string): boolean {
+  const want = words(cap).map(stem);
+  if (want.length === 0) return false;
+  const have = words(text).map(stem);
+  for (let i = 0; i + want.length <= have.length; i++) {
+    if (want.every((w, j) => have[i + j] === w)) return true;
+  }
+  return false;
+}
+
+export function stem(word: string): string {
+  const w = word.toLowerCase();
+  if (w.endsWith("ies") && w.length > 4) return `${w.slice(0, -3)}y`;
+  for (const suffix of ["ion", "ing", "ed", "es", "s", "e"]) {
+    if (suffix === "s" && w.endsWith("ss")) continue;
+    const keep = suffix === "ion" ? 4 : 3; // "translation" ~ "translate", but "region" stays whole
+    if (w.endsWith(suffix) && w.length - suffix.length >= keep) return w.slice(0, -suffix.length);
+  }
+  return w;
+}
+
+function findRoute(system: string, self: string | undefined, userText: string) {
+  for (const { agent, caps } of parseRoster(system)) {
+    if (agent === self) continue;
+    const cap = caps.find((c) => mentions(userText, c));
+    if (cap) return { agent, cap };
+  }
+  return undefined;
+}
+
+function toolResultsText(messages: ChatMessage[]): string {
+  let start = messages.length;
+  while (start > 0 && messages[start - 1]?.role === "tool") start--;
+  const caller = messages[start - 1];
+  const names = new Map((caller?.tool_calls ?? []).map((c) => [c.id, c.function.name]));
+  const parts = messages.slice(start).map((m) => {
+    const raw = textOf(m.content);
+    const name = m.tool_call_id ? names.get(m.tool_call_id) : m.name;
+    return name === "get_weather" ? (summaryOf(raw) ?? raw) : raw;
+  });
+  return parts.join("\n").trim() || "(the tool returned nothing)";
+}
+
+function summaryOf(raw: string): string | undefined {
+  try {
+    const parsed: unknown = JSON.parse(raw);
+    if (parsed && typeof parsed === "object" && "summary" in parsed && typeof parsed.summary === "string") {
+      return parsed.summary;
+    }
+  } catch {
+    // Plain-text tool results are used as they are.
+  }
+  return undefined;
+}
+
+function cityIn(text: string): string | undefined {
+  for (const m of text.matchAll(CITY)) {
+    const city = m[1]?.replace(/[^\p{L}]+$/u, "");
+    if (city) return city;
+  }
+  return undefined;
+}
+
+function lastUserText(messages: ChatMessage[]): string {
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const m = messages[i];
+    if (m?.role === "user") return textOf(m.content).trim();
+  }
+  return "";
+}
+
+function listAfter(system: string, prefix: string): string[] {
+  for (const line of system.split("\n")) {
+    const at = line.indexOf(prefix);
+    if (at >= 0) return splitList(line.slice(at + prefix.length).replace(/\.\s*$/, ""));
+  }
+  return [];
+}
+
+function splitList(list: string): string[] {
+  return list
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+function words(s: string): string[] {
+  return s.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+}
+
+function text(content: string): Decision {
+  return { type: "text", content };
+}
+
+function call(name: string, args: Record<string, unknown>): Decision {
+  return { type: "tool_calls", calls: [{ name, arguments: args }] };
+}

@@ -1,0 +1,59 @@
+/**
+ * An agent is data: who it is, what it can do, which tools it has. One runner (runner.ts) owns
+ * the loop that brings it to life; nothing here knows about NATS or the model server.
+ */
+import { z } from "zod";
+import type { AgentProfile, AgentRuntime } from "../../lib/protocol";
+
+export interface ToolContext {
+  readonly signal: AbortSignal;
+  /** The agent running the tool. */
+  readonly agent: string;
+}
+
+export interface Tool<P extends z.ZodType = z.ZodType> {
+  readonly name: string;
+  readonly description: string;
+  readonly parameters: P;
+  execute(args: z.infer<P>, ctx: ToolContext): Promise<string> | string;
+}
+
+/** Identity helper that keeps a tool's argument type tied to its schema. */
+export function defineTool<P extends z.ZodType>(tool: Tool<P>): Tool {
+  return tool as unknown as Tool;
+}
+
+export interface AgentDefinition {
+  readonly name: string;
+  readonly description: string;
+  /** The system prompt's core: what the agent is for and how it behaves. */
+  readonly instructions: string;
+  readonly capabilities: readonly string[];
+  readonly tools: readonly Tool[];
+  /** Model id; defaults to LLM_MODEL or the server's first model. */
+  readonly model?: string;
+  /** Model turns per run before it gives up (default 6). */
+  readonly maxSteps?: number;
+  readonly runtime?: AgentRuntime;
+}
+
+export function profileOf(d: AgentDefinition, model: string): AgentProfile {
+  return {
+    name: d.name,
+    description: d.description,
+    capabilities: [...d.capabilities],
+    tools: d.tools.map((t) => ({ name: t.name, description: t.description })),
+    model,
+    runtime: d.runtime ?? "process",
+  };
+}
+
+export function toolSpec(t: Tool): {
+  name: string;
+  description: string;
+  parameters: Record<string, unknown>;
+} {
+  const schema = z.toJSONSchema(t.parameters) as Record<string, unknown>;
+  delete schema.$schema;
+  return { name: t.name, description: t.description, parameters: schema };
+}

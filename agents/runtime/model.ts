@@ -1,0 +1,64 @@
+/**
+ * The runtime knows the LLM only through this interface. `OpenAIChatModel` implements it for
+ * any OpenAI-compatible server (LM Studio, the offline model); tests can script their own.
+ */
+export interface ChatMessage {
+  readonly role: "system" | "user" | "assistant" | "tool";
+  readonly content: string;
+  readonly toolCalls?: readonly ToolCall[];
+  readonly toolCallId?: string;
+}
+
+export interface ToolCall {
+  readonly id: string;
+  readonly name: string;
+  /** Raw JSON text as the model wrote it; validated by the tool's schema before use. */
+  readonly arguments: string;
+}
+
+export interface ToolSpec {
+  readonly name: string;
+  readonly description: string;
+  readonly parameters: Record<string, unknown>; // JSON Schema
+}
+
+export interface ModelTurn {
+  readonly content: string;
+  readonly toolCalls: readonly ToolCall[];
+}
+
+export interface CompleteOptions {
+  readonly messages: readonly ChatMessage[];
+  readonly tools: readonly ToolSpec[];
+  readonly signal: AbortSignal;
+  /** When given, the answer is streamed and each text piece reported as it arrives. */
+  readonly onDelta?: (text: string) => void;
+}
+
+export interface ChatModel {
+  readonly id: string;
+  complete(options: CompleteOptions): Promise<ModelTurn>;
+}
+
+/** Why a model call failed, in the words an error response will carry. */
+export const MODEL_FAILURES = [
+  "unreachable",
+  "timeout",
+  "rate_limited",
+  "server_error",
+  "bad_response",
+  "busy",
+  "aborted",
+] as const;
+export type ModelFailure = (typeof MODEL_FAILURES)[number];
+
+export class ModelError extends Error {
+  override readonly name = "ModelError";
+  constructor(
+    readonly kind: ModelFailure,
+    message: string,
+    override readonly cause?: unknown,
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * Brings an agent definition to life on NATS: a link whose task handlers run the OODA loop, a
+ * view of who is online, and status kept honest (busy while a run is under way). Model calls are
+ * gated (one at a time by default, see gated-model.ts); runs themselves are bounded by the
+ * link's limit on running tasks.
+ */
+import type { AgentMetadata, AnnouncementMessage, TaskMessage } from "../../lib/protocol";
+import { onlineAgents } from "../../lib/registry/reducer";
+import {
+  AgentLink,
+  RegistryWatcher,
+  type HandlerContext,
+  type Logger,
+  type NatsConnection,
+  type Reply,
+} from "../../lib/transport";
+import { profileOf, type AgentDefinition } from "./definition";
+import { GatedModel } from "./gated-model";
+import type { ChatModel } from "./model";
+import { Runner, type RunOutcome } from "./runner";
+
+export interface StartAgentOptions {
+  readonly connection: NatsConnection;
+  readonly model: ChatModel;
+  /** Who is online; by default the agent follows the registry itself. */
+  readonly online?: () => readonly AgentMetadata[];
+  readonly heartbeatMs?: number;
+  readonly delegateTimeoutMs?: number;
+  readonly maxHops?: number;
+  /** Model calls at once (default 1) and model calls allowed to wait (default 16). */
+  readonly concurrency?: number;
+  readonly queueLimit?: number;
+  readonly logger?: Logger;
+  readonly root?: string;
+}
+
+export interface RunningAgent extends AsyncDisposable {
+  readonly definition: AgentDefinition;
+  readonly link: AgentLink;
+  close(): Promise<void>;
+}
+
+export async function startAgent(definition: AgentDefinition, o: StartAgentOptions): Promise<RunningAgent> {
+  let watcher: RegistryWatcher | undefined;
+  let online = o.online;
+  if (online === undefined) {
+    const w = await RegistryWatcher.start({
+      connection: o.connection,
+      ...(o.root === undefined ? {} : { root: o.root }),
+      discoveryMs: 100,
+    });
+    watcher = w;
+    online = () => onlineAgents(w.state).map((e) => e.agent);
+  }
+  const model = new GatedModel(o.model, o.concurrency ?? 1, o.queueLimit ?? 16);
+  let runner: Runner | undefined;
+  let active = 0;
+  const run = async (m: TaskMessage | AnnouncementMessage, ctx: HandlerContext): Promise<Reply> => {
+    active++;
+    link.setStatus("busy");
+    try {
+      return toReply(await runner!.run(m, ctx.signal), model.id);
+    } finally {
+      if (--active === 0) link.setStatus("online");
+    }
+  };
+  const link: AgentLink = await AgentLink.start({
+    connection: o.connection,
+    agent: profileOf(definition, o.model.id),
+    ...(o.heartbeatMs === undefined ? {} : { heartbeatMs: o.heartbeatMs }),
+    ...(o.maxHops === undefined ? {} : { maxHops: o.maxHops }),
+    ...(o.logger === undefined ? {} : { logger: o.logger }),
+    ...(o.root === undefined ? {} : { root: o.root }),
+    handlers: {
+      direct: run,
+      request: run,
+      handoff: run,
+      announcement: async (m, ctx) => {
+        if (m.hops >= 1) return; // answer people's broadcasts, not broadcasts made by runs
+        const reply = await run(m, ctx);
+        if (reply !== undefined && link.status !== "offline") link.reply(m, reply);
+      },
+    },
+  });
+  runner = new Runner({
+    definition,
+    model,
+    link,
+    online,
+    ...(o.delegateTimeoutMs === undefined ? {} : { delegateTimeoutMs: o.delegateTimeoutMs }),
+  });
+  const close = async () => {
+    await link.close();
+    await watcher?.close();
+  };
+  return { definition, link, close, [Symbol.asyncDispose]: close };
+}
+
+function toReply(outcome: RunOutcome, model: string): Reply {
+  switch (outcome.type) {
+    case "answer":
+      return { content: outcome.content, metadata: { steps: outcome.steps, model } };
+    case "handed_off":
+      return { content: outcome.content, metadata: { handedOffTo: outcome.to, model } };
+    case "silent":
+      return undefined;
+    case "failed":
+      return {
+        content: outcome.message,
+        status: "error",
+        error: { code: outcome.code, message: outcome.message },
+      };
+    case "canceled":
+      return {
+        content: outcome.reason,
+        status: "canceled",
+        error: { code: "canceled", message: outcome.reason },
+      };
+  }
+}
