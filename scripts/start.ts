@@ -1,6 +1,7 @@
 // `npm start`: the main job. Runs nats-server with nats-server.conf (or uses one already on
-// 127.0.0.1:4222) and prints who comes online and goes offline, until Ctrl-C.
-import type { ChildProcess } from "node:child_process";
+// 127.0.0.1:4222), then the demo agents (LM Studio at LLM_BASE_URL, or the offline model when
+// nothing answers there), and prints who comes online and goes offline, until Ctrl-C.
+import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, openSync } from "node:fs";
 import { RegistryWatcher } from "../lib/transport";
 import { connectNats } from "../lib/transport/connect";
@@ -10,27 +11,27 @@ const children: ChildProcess[] = [];
 let stopping = false;
 
 async function main(): Promise<void> {
+  const natsUrl = `nats://${NATS_HOST}:${NATS_PORT}`;
   if (await isPortInUse(NATS_HOST, NATS_PORT)) {
     console.log(`[start] a NATS server already listens on ${NATS_HOST}:${NATS_PORT}; using it`);
   } else {
     mkdirSync(".data", { recursive: true });
     const log = openSync(".data/nats-server.log", "a");
     const nats = await startNatsServer({ stdio: ["ignore", log, log] });
-    children.push(nats);
-    nats.on("exit", (code) => {
-      if (!stopping) fail(`nats-server exited (${code}); see .data/nats-server.log`);
-    });
+    supervise("nats-server", nats, "see .data/nats-server.log");
     await waitForPort(NATS_HOST, NATS_PORT);
     console.log(
-      `[start] nats-server: nats://${NATS_HOST}:${NATS_PORT}, ws://${NATS_HOST}:9222, monitoring http://${NATS_HOST}:8222`,
+      `[start] nats-server: ${natsUrl}, ws://${NATS_HOST}:9222, monitoring http://${NATS_HOST}:8222 (log: .data/nats-server.log)`,
     );
   }
 
-  const nc = await connectNats({
-    servers: `nats://${NATS_HOST}:${NATS_PORT}`,
-    name: "switchboard-start",
-    timeoutMs: 10_000,
+  const agents = spawn(process.execPath, ["--import", "tsx", "agents/main.ts"], {
+    stdio: "inherit",
+    env: { ...process.env, NATS_URL: natsUrl },
   });
+  supervise("agents", agents, "see its output above");
+
+  const nc = await connectNats({ servers: natsUrl, name: "switchboard-start", timeoutMs: 10_000 });
   const watcher = await RegistryWatcher.start({ connection: nc });
   const seen = new Map<string, string>();
   const report = () => {
@@ -43,7 +44,9 @@ async function main(): Promise<void> {
   };
   report();
   watcher.onChange(report);
-  console.log("[start] ready; Ctrl-C stops everything");
+  console.log(
+    "[start] ready. Try: npm run cli -- ls | npm run cli -- tail | npm run demo:script. Ctrl-C stops everything.",
+  );
 
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     process.on(signal, () => {
@@ -51,18 +54,32 @@ async function main(): Promise<void> {
       void watcher
         .close()
         .then(() => nc.close())
-        .finally(() => {
-          for (const c of children) c.kill("SIGTERM");
-          process.exit(0);
-        });
+        .finally(() => stopChildren().then(() => process.exit(0)));
     });
   }
 }
 
-function fail(message: string): never {
+function supervise(name: string, child: ChildProcess, hint: string): void {
+  children.push(child);
+  child.on("exit", (code, signal) => {
+    if (!stopping) fail(`${name} exited (${signal ?? code}); ${hint}`);
+  });
+}
+
+/** Agents first (they announce offline over NATS), then the server. */
+async function stopChildren(): Promise<void> {
+  for (const c of [...children].reverse()) {
+    if (c.exitCode !== null || c.signalCode !== null) continue;
+    const exited = new Promise((r) => c.once("exit", r));
+    c.kill("SIGTERM");
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 3_000))]);
+  }
+}
+
+function fail(message: string): void {
   console.error(`[start] ${message}`);
-  for (const c of children) c.kill("SIGTERM");
-  process.exit(1);
+  stopping = true;
+  void stopChildren().then(() => process.exit(1));
 }
 
 main().catch((e: unknown) => fail(e instanceof Error ? e.message : String(e)));

@@ -69,11 +69,13 @@ export async function resolveModel(
   if (!opts.allowOffline) {
     throw new Error(`no LLM answers at ${s.baseURL} (start LM Studio and load a model, or set LLM_BASE_URL)`);
   }
-  const offline = await startOfflineModel({ port: 0 });
+  // A known port lets `npm run doctor` and people find it; any free one if that is taken.
+  const preferred = Number(process.env.OFFLINE_MODEL_PORT ?? 1235);
+  const offline = await startOfflineModel({ port: preferred }).catch(() => startOfflineModel({ port: 0 }));
   const lines = [
     `NO LLM answers at ${s.baseURL}`,
     "Agents run on Switchboard's OFFLINE MODEL: deterministic rules, NOT an LLM.",
-    "Start LM Studio (port 1234) or set LLM_BASE_URL for real answers.",
+    `Offline model: ${offline.url}. Start LM Studio (port 1234) or set LLM_BASE_URL for real answers.`,
   ];
   const width = Math.max(...lines.map((l) => l.length));
   const banner = [

@@ -36,7 +36,10 @@ export class OpenAIChatModel implements ChatModel {
     this.id = o.model;
     this.timeoutMs = o.timeoutMs ?? 60_000;
     this.maxRetries = o.maxRetries ?? 2;
+    // The SDK's own logging is off: every failure reaches the runner as a ModelError and is
+    // logged once there, with the agent's name.
     this.client = new OpenAI({
+      logLevel: "off",
       baseURL: o.baseURL,
       apiKey: o.apiKey ?? "lm-studio",
       maxRetries: 0,

@@ -7,6 +7,7 @@
 import type { AgentMetadata, AnnouncementMessage, TaskMessage } from "../../lib/protocol";
 import { onlineAgents } from "../../lib/registry/reducer";
 import {
+  consoleLogger,
   AgentLink,
   RegistryWatcher,
   type HandlerContext,
@@ -53,17 +54,37 @@ export async function startAgent(definition: AgentDefinition, o: StartAgentOptio
     online = () => onlineAgents(w.state).map((e) => e.agent);
   }
   const model = new GatedModel(o.model, o.concurrency ?? 1, o.queueLimit ?? 16);
-  let runner: Runner | undefined;
+  // The runner needs the link and the link's handlers need the runner; handlers only fire after
+  // both exist, so they reach the runner through this late-bound slot.
+  const late: { runner?: Runner } = {};
   let active = 0;
-  const run = async (m: TaskMessage | AnnouncementMessage, ctx: HandlerContext): Promise<Reply> => {
+  const track = async <T>(work: () => Promise<T>): Promise<T> => {
     active++;
     link.setStatus("busy");
     try {
-      return toReply(await runner!.run(m, ctx.signal), model.id);
+      return await work();
     } finally {
       if (--active === 0) link.setStatus("online");
     }
   };
+  const log = o.logger ?? consoleLogger(definition.name);
+  const run = (m: TaskMessage, ctx: HandlerContext): Promise<Reply> =>
+    track(async () => {
+      const outcome = await late.runner!.run(m, ctx.signal);
+      if (outcome.type === "failed")
+        log.warn(`${m.type} ${m.id} from ${m.from} failed: ${outcome.code}: ${outcome.message}`);
+      return toReply(outcome, model.id);
+    });
+  // A broadcast is answered only with something to say: a failed run stays quiet (and logged)
+  // instead of sending every listener an error.
+  const hear = (m: AnnouncementMessage, ctx: HandlerContext): Promise<void> =>
+    track(async () => {
+      if (m.hops >= 1) return; // answer people's broadcasts, not broadcasts made by runs
+      const outcome = await late.runner!.run(m, ctx.signal);
+      if (outcome.type === "answer" && link.status !== "offline") link.reply(m, toReply(outcome, model.id)!);
+      else if (outcome.type === "failed")
+        log.warn(`broadcast ${m.id} from ${m.from}: ${outcome.code}: ${outcome.message}`);
+    });
   const link: AgentLink = await AgentLink.start({
     connection: o.connection,
     agent: profileOf(definition, o.model.id),
@@ -75,14 +96,10 @@ export async function startAgent(definition: AgentDefinition, o: StartAgentOptio
       direct: run,
       request: run,
       handoff: run,
-      announcement: async (m, ctx) => {
-        if (m.hops >= 1) return; // answer people's broadcasts, not broadcasts made by runs
-        const reply = await run(m, ctx);
-        if (reply !== undefined && link.status !== "offline") link.reply(m, reply);
-      },
+      announcement: hear,
     },
   });
-  runner = new Runner({
+  late.runner = new Runner({
     definition,
     model,
     link,

@@ -429,16 +429,15 @@ export class AgentLink implements AsyncDisposable {
       case "stream":
         if (!this.pending.stream(m) && !this.sent.has(m.inReplyTo)) this.unexpectedAnswer(m, msg.subject);
         return;
-      case "response":
+      case "response": {
         if (this.pending.settle(m)) return;
         const kind = this.sent.get(m.inReplyTo);
-        if (kind !== undefined) {
-          if (kind === "task") this.sent.delete(m.inReplyTo);
-          const answer = this.handlers.answer;
-          if (answer !== undefined) this.invoke(() => answer.call(this.handlers, m), m);
-          return;
-        }
-        return this.unexpectedAnswer(m, msg.subject);
+        if (kind === undefined) return this.unexpectedAnswer(m, msg.subject);
+        if (kind === "task") this.sent.delete(m.inReplyTo); // a broadcast may get many answers
+        const answer = this.handlers.answer;
+        if (answer !== undefined) this.invoke(() => answer.call(this.handlers, m), m);
+        return;
+      }
       case "cancel":
         return this.cancelTask(m);
       case "discover":
