@@ -1,11 +1,15 @@
 // `npm start`: the main job. Runs nats-server with nats-server.conf (or uses one already on
-// 127.0.0.1:4222), then the demo agents (LM Studio at LLM_BASE_URL, or the offline model when
-// nothing answers there), and prints who comes online and goes offline, until Ctrl-C.
+// 127.0.0.1:4222), the dashboard (built when its sources changed) on http://127.0.0.1:3000, and
+// the demo agents (LM Studio at LLM_BASE_URL, or the offline model when nothing answers there),
+// and prints who comes online and goes offline, until Ctrl-C.
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, openSync } from "node:fs";
 import { RegistryWatcher } from "../lib/transport";
 import { connectNats } from "../lib/transport/connect";
 import { isPortInUse, NATS_HOST, NATS_PORT, startNatsServer, waitForPort } from "./nats";
+import { buildDashboard, serveDashboard } from "./next-app";
+
+const DASHBOARD_PORT = Number(process.env.PORT ?? 3000);
 
 const children: ChildProcess[] = [];
 let stopping = false;
@@ -24,6 +28,17 @@ async function main(): Promise<void> {
       `[start] nats-server: ${natsUrl}, ws://${NATS_HOST}:9222, monitoring http://${NATS_HOST}:8222 (log: .data/nats-server.log)`,
     );
   }
+
+  if (await isPortInUse("127.0.0.1", DASHBOARD_PORT)) {
+    throw new Error(`port ${DASHBOARD_PORT} is taken; stop what runs there or set PORT`);
+  }
+  buildDashboard();
+  const web = serveDashboard(DASHBOARD_PORT, {
+    NATS_WS_URL: process.env.NATS_WS_URL ?? `ws://${NATS_HOST}:9222`,
+  });
+  supervise("dashboard", web, "see its output above");
+  await waitForPort("127.0.0.1", DASHBOARD_PORT, 30_000);
+  console.log(`[start] dashboard: http://127.0.0.1:${DASHBOARD_PORT}`);
 
   const agents = spawn(process.execPath, ["--import", "tsx", "agents/main.ts"], {
     stdio: "inherit",
@@ -45,7 +60,7 @@ async function main(): Promise<void> {
   report();
   watcher.onChange(report);
   console.log(
-    "[start] ready. Try: npm run cli -- ls | npm run cli -- tail | npm run demo:script. Ctrl-C stops everything.",
+    `[start] ready: open http://127.0.0.1:${DASHBOARD_PORT}. Also: npm run cli -- ls | tail, npm run demo:script. Ctrl-C stops everything.`,
   );
 
   for (const signal of ["SIGINT", "SIGTERM"] as const) {

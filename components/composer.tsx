@@ -1,0 +1,280 @@
+"use client";
+/**
+ * Send, ask, hand off or broadcast. The target completes from the registry; a request (or a
+ * handoff, which waits for its answer too) shows the answer inline as it streams in, or why it
+ * failed: nobody listening, timeout, error, canceled.
+ */
+import { useEffect, useRef, useState } from "react";
+import { nameProblem, type Priority } from "../lib/protocol";
+import { useDashboard, useLive } from "./store-context";
+
+type Kind = "direct" | "request" | "handoff" | "broadcast";
+type Result =
+  | { state: "pending"; partial: string }
+  | { state: "ok"; text: string; from: string }
+  | { state: "error" | "timeout"; text: string }
+  | { state: "sent"; text: string };
+
+const field =
+  "rounded border border-zinc-300 bg-white px-2 py-1 text-sm dark:border-zinc-700 dark:bg-zinc-900 focus:outline-none focus:ring-1 focus:ring-sky-500";
+
+export function Composer() {
+  const live = useLive();
+  const agents = useDashboard((s) => s.registry.agents);
+  const me = useDashboard((s) => s.me);
+  const draft = useDashboard((s) => s.composer);
+  const connected = useDashboard((s) => s.connection.status === "connected");
+  const [kind, setKind] = useState<Kind>("request");
+  const [target, setTarget] = useState("");
+  const [priority, setPriority] = useState(3);
+  const [text, setText] = useState("");
+  const [task, setTask] = useState("");
+  const [progress, setProgress] = useState("");
+  const [reason, setReason] = useState("");
+  const [threadId, setThreadId] = useState<string | undefined>(undefined);
+  const [result, setResult] = useState<Result | null>(null);
+  const textRef = useRef<HTMLTextAreaElement>(null);
+
+  useEffect(() => {
+    if (draft === null) return;
+    setKind(draft.kind);
+    setTarget(draft.target);
+    setText(draft.text);
+    setTask(draft.task ?? "");
+    setThreadId(draft.threadId);
+    setResult(null);
+    textRef.current?.focus();
+  }, [draft]);
+
+  const names = Object.values(agents)
+    .filter((e) => e.agent.name !== me)
+    .sort(
+      (a, b) =>
+        Number(a.status === "offline") - Number(b.status === "offline") ||
+        a.agent.name.localeCompare(b.agent.name),
+    );
+  const targetProblem = kind === "broadcast" || target === "" ? null : nameProblem(target);
+
+  async function send() {
+    const link = live.link;
+    if (link === null) return setResult({ state: "error", text: "not connected to NATS yet" });
+    if (kind !== "broadcast" && target === "")
+      return setResult({ state: "error", text: "choose who to send it to" });
+    if (targetProblem !== null) return setResult({ state: "error", text: targetProblem });
+    const opts = { priority: priority as Priority, ...(threadId === undefined ? {} : { threadId }) };
+    try {
+      switch (kind) {
+        case "broadcast":
+          if (text.trim() === "") return;
+          link.broadcast(text, opts);
+          setResult({ state: "sent", text: "broadcast sent to everyone" });
+          break;
+        case "direct":
+          if (text.trim() === "") return;
+          link.sendDirect(target, text, opts);
+          setResult({ state: "sent", text: `sent to ${target}; its answer will appear in the thread` });
+          break;
+        case "request":
+        case "handoff": {
+          if (kind === "request" ? text.trim() === "" : task.trim() === "") return;
+          let partial = "";
+          setResult({ state: "pending", partial });
+          const onStream = (c: { content: string }) => {
+            partial += c.content;
+            setResult({ state: "pending", partial });
+          };
+          const answer =
+            kind === "request"
+              ? link.request(target, text, { ...opts, onStream, timeoutMs: 60_000 })
+              : link.handoffAndWait(
+                  target,
+                  { task, progress, reason },
+                  { ...opts, onStream, timeoutMs: 120_000, ...(text.trim() === "" ? {} : { content: text }) },
+                );
+          const r = await answer;
+          setResult({ state: "ok", text: r.content, from: r.from });
+          break;
+        }
+      }
+      setText("");
+      if (kind === "handoff") {
+        setTask("");
+        setProgress("");
+        setReason("");
+      }
+    } catch (e) {
+      const err = e as Error;
+      setResult({ state: err.name === "RequestTimeoutError" ? "timeout" : "error", text: err.message });
+    }
+  }
+
+  return (
+    <form
+      data-testid="composer"
+      className="border-t border-zinc-200 p-3 dark:border-zinc-800"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void send();
+      }}
+    >
+      {result !== null && <ResultLine result={result} onClose={() => setResult(null)} />}
+      <div className="flex flex-wrap items-center gap-2">
+        <select
+          data-testid="composer-kind"
+          aria-label="kind"
+          className={field}
+          value={kind}
+          onChange={(e) => setKind(e.target.value as Kind)}
+        >
+          <option value="direct">direct</option>
+          <option value="request">request</option>
+          <option value="handoff">handoff</option>
+          <option value="broadcast">broadcast</option>
+        </select>
+        {kind !== "broadcast" && (
+          <>
+            <input
+              data-testid="composer-target"
+              aria-label="to"
+              list="composer-agents"
+              className={`${field} w-48 ${targetProblem !== null ? "border-red-500" : ""}`}
+              placeholder="to agent…"
+              value={target}
+              onChange={(e) => setTarget(e.target.value.trim())}
+            />
+            <datalist id="composer-agents">
+              {names.map((e) => (
+                <option key={e.agent.name} value={e.agent.name}>
+                  {e.status} · {e.agent.capabilities.join(", ")}
+                </option>
+              ))}
+            </datalist>
+          </>
+        )}
+        <select
+          data-testid="composer-priority"
+          aria-label="priority"
+          className={field}
+          value={priority}
+          onChange={(e) => setPriority(Number(e.target.value))}
+        >
+          {[1, 2, 3, 4, 5].map((p) => (
+            <option key={p} value={p}>
+              P{p}
+              {p === 3 ? " (normal)" : p === 5 ? " (urgent)" : ""}
+            </option>
+          ))}
+        </select>
+        {threadId !== undefined && (
+          <button
+            type="button"
+            className="text-xs text-zinc-500 hover:underline"
+            onClick={() => setThreadId(undefined)}
+            title="send as a new conversation instead"
+          >
+            in thread …{threadId.slice(-6)} ✕
+          </button>
+        )}
+        {targetProblem !== null && <span className="text-xs text-red-600">{targetProblem}</span>}
+      </div>
+      {kind === "handoff" && (
+        <div className="mt-2 grid grid-cols-1 gap-2 md:grid-cols-3">
+          <input
+            data-testid="composer-task"
+            className={field}
+            placeholder="task (what was asked)"
+            value={task}
+            onChange={(e) => setTask(e.target.value)}
+          />
+          <input
+            data-testid="composer-progress"
+            className={field}
+            placeholder="done so far"
+            value={progress}
+            onChange={(e) => setProgress(e.target.value)}
+          />
+          <input
+            data-testid="composer-reason"
+            className={field}
+            placeholder="why this agent"
+            value={reason}
+            onChange={(e) => setReason(e.target.value)}
+          />
+        </div>
+      )}
+      <div className="mt-2 flex items-end gap-2">
+        <textarea
+          ref={textRef}
+          data-testid="composer-text"
+          rows={2}
+          className={`${field} min-h-[2.5rem] flex-1 resize-y`}
+          placeholder={
+            kind === "handoff"
+              ? "note for the receiver (optional)"
+              : kind === "broadcast"
+                ? "message to every agent"
+                : "message (Markdown; Enter sends, Shift+Enter for a new line)"
+          }
+          value={text}
+          onChange={(e) => setText(e.target.value)}
+          onKeyDown={(e) => {
+            if (e.key === "Enter" && !e.shiftKey) {
+              e.preventDefault();
+              void send();
+            }
+          }}
+        />
+        <button
+          data-testid="composer-send"
+          type="submit"
+          disabled={!connected}
+          className="rounded bg-sky-600 px-4 py-2 text-sm font-semibold text-white hover:bg-sky-700 disabled:opacity-50"
+        >
+          {kind === "request"
+            ? "Ask"
+            : kind === "handoff"
+              ? "Hand off"
+              : kind === "broadcast"
+                ? "Broadcast"
+                : "Send"}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function ResultLine({ result, onClose }: { result: Result; onClose: () => void }) {
+  const look = {
+    pending: "border-amber-300 bg-amber-50 dark:border-amber-800 dark:bg-amber-950/40",
+    ok: "border-emerald-300 bg-emerald-50 dark:border-emerald-800 dark:bg-emerald-950/40",
+    sent: "border-zinc-300 bg-zinc-50 dark:border-zinc-700 dark:bg-zinc-900",
+    error: "border-red-300 bg-red-50 dark:border-red-800 dark:bg-red-950/40",
+    timeout: "border-red-300 bg-red-50 dark:border-red-800 dark:bg-red-950/40",
+  }[result.state];
+  const body =
+    result.state === "pending"
+      ? result.partial === ""
+        ? "waiting for the answer…"
+        : result.partial
+      : result.state === "ok"
+        ? `${result.from}: ${result.text}`
+        : result.text;
+  return (
+    <div
+      data-testid="composer-result"
+      data-state={result.state}
+      className={`mb-2 flex items-start gap-2 rounded border px-3 py-2 text-sm ${look}`}
+    >
+      <span className="shrink-0 text-xs font-semibold uppercase text-zinc-500">{result.state}</span>
+      <span className="max-h-40 flex-1 overflow-y-auto whitespace-pre-wrap break-words">{body}</span>
+      <button
+        type="button"
+        onClick={onClose}
+        className="text-zinc-400 hover:text-zinc-600"
+        aria-label="dismiss"
+      >
+        ✕
+      </button>
+    </div>
+  );
+}

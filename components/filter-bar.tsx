@@ -1,0 +1,77 @@
+"use client";
+/** Filters for the channel on screen: agent, type, minimum priority and text. */
+import { useMemo } from "react";
+import { MESSAGE_TYPES } from "../lib/protocol";
+import { channelLabel } from "../lib/store/channels";
+import { useActions, useDashboard } from "./store-context";
+
+const input =
+  "rounded border border-zinc-300 bg-white px-2 py-1 text-xs dark:border-zinc-700 dark:bg-zinc-900 focus:outline-none focus:ring-1 focus:ring-sky-500";
+
+export function FilterBar({ right }: { right?: React.ReactNode }) {
+  const channel = useDashboard((s) => s.channel);
+  const f = useDashboard((s) => s.filters);
+  const agents = useDashboard((s) => s.registry.agents);
+  const names = useMemo(() => Object.keys(agents).sort(), [agents]);
+  const { setFilters } = useActions();
+  const active = f.agent !== "" || f.type !== "" || f.priority !== "" || f.text !== "";
+  return (
+    <header className="flex flex-wrap items-center gap-2 border-b border-zinc-200 px-4 py-2 dark:border-zinc-800">
+      <h1 data-testid="channel-title" className="mr-2 text-base font-semibold">
+        {channelLabel(channel)}
+      </h1>
+      <input
+        data-testid="filter-text"
+        className={`${input} w-40`}
+        placeholder="Search…"
+        value={f.text}
+        onChange={(e) => setFilters({ text: e.target.value })}
+      />
+      <select
+        data-testid="filter-agent"
+        className={input}
+        value={f.agent}
+        onChange={(e) => setFilters({ agent: e.target.value })}
+      >
+        <option value="">any agent</option>
+        {names.map((n) => (
+          <option key={n}>{n}</option>
+        ))}
+      </select>
+      <select
+        data-testid="filter-type"
+        className={input}
+        value={f.type}
+        onChange={(e) => setFilters({ type: e.target.value })}
+      >
+        <option value="">any type</option>
+        {MESSAGE_TYPES.map((t) => (
+          <option key={t}>{t}</option>
+        ))}
+      </select>
+      <select
+        data-testid="filter-priority"
+        className={input}
+        value={f.priority}
+        onChange={(e) => setFilters({ priority: e.target.value })}
+      >
+        <option value="">any priority</option>
+        {[2, 3, 4, 5].map((p) => (
+          <option key={p} value={String(p)}>
+            P{p} and up
+          </option>
+        ))}
+      </select>
+      {active && (
+        <button
+          type="button"
+          className="text-xs text-sky-700 hover:underline dark:text-sky-400"
+          onClick={() => setFilters({ agent: "", type: "", priority: "", text: "" })}
+        >
+          clear
+        </button>
+      )}
+      <div className="ml-auto flex items-center gap-2">{right}</div>
+    </header>
+  );
+}

@@ -1,0 +1,66 @@
+/** Stable looks for names and message kinds (literal class names, so Tailwind finds them). */
+import type { AgentMessage } from "../lib/protocol";
+
+const AVATAR = [
+  "bg-rose-500",
+  "bg-orange-500",
+  "bg-amber-600",
+  "bg-lime-600",
+  "bg-emerald-600",
+  "bg-teal-600",
+  "bg-cyan-600",
+  "bg-sky-600",
+  "bg-indigo-500",
+  "bg-violet-500",
+  "bg-fuchsia-600",
+  "bg-pink-500",
+] as const;
+
+export function avatarColor(name: string): string {
+  let h = 0;
+  for (let i = 0; i < name.length; i++) h = (Math.imul(h, 31) + name.charCodeAt(i)) >>> 0;
+  return AVATAR[h % AVATAR.length]!;
+}
+
+export function initials(name: string): string {
+  const parts = name.split(/[-_\s]+/).filter(Boolean);
+  const two = parts.length >= 2 ? parts[0]![0]! + parts[1]![0]! : name.slice(0, 2);
+  return two.toUpperCase();
+}
+
+const BADGE: Record<AgentMessage["type"], string> = {
+  direct: "bg-sky-100 text-sky-800 dark:bg-sky-950 dark:text-sky-300",
+  request: "bg-violet-100 text-violet-800 dark:bg-violet-950 dark:text-violet-300",
+  response: "bg-emerald-100 text-emerald-800 dark:bg-emerald-950 dark:text-emerald-300",
+  handoff: "bg-amber-100 text-amber-900 dark:bg-amber-950 dark:text-amber-300",
+  announcement: "bg-rose-100 text-rose-800 dark:bg-rose-950 dark:text-rose-300",
+  ack: "bg-zinc-100 text-zinc-600 dark:bg-zinc-800 dark:text-zinc-400",
+  stream: "bg-zinc-100 text-zinc-600 dark:bg-zinc-800 dark:text-zinc-400",
+  cancel: "bg-red-100 text-red-800 dark:bg-red-950 dark:text-red-300",
+  presence: "bg-zinc-100 text-zinc-600 dark:bg-zinc-800 dark:text-zinc-400",
+  heartbeat: "bg-zinc-100 text-zinc-500 dark:bg-zinc-800 dark:text-zinc-500",
+  discover: "bg-zinc-100 text-zinc-600 dark:bg-zinc-800 dark:text-zinc-400",
+};
+
+export function badgeClass(type: AgentMessage["type"]): string {
+  return BADGE[type];
+}
+
+export const STATUS_DOT = {
+  online: "bg-emerald-500",
+  busy: "bg-amber-500",
+  offline: "bg-zinc-400 dark:bg-zinc-600",
+} as const;
+
+export function clock(ms: number): string {
+  const d = new Date(ms);
+  return d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false });
+}
+
+export function ago(ms: number, now = Date.now()): string {
+  const s = Math.max(0, Math.round((now - ms) / 1000));
+  if (s < 5) return "just now";
+  if (s < 60) return `${s}s ago`;
+  if (s < 3600) return `${Math.round(s / 60)}m ago`;
+  return `${Math.round(s / 3600)}h ago`;
+}

@@ -1,0 +1,175 @@
+"use client";
+/**
+ * The right-hand panels: a thread end to end (requests, acks, handoffs with their context,
+ * growing partial answers, errors and cancels), a message's raw JSON, and the registry.
+ */
+import { useEffect, useMemo, useState } from "react";
+import { onlineAgents } from "../lib/registry/reducer";
+import { dm } from "../lib/store/channels";
+import { threadMessages } from "../lib/store/dashboard-store";
+import { ago, avatarColor, initials, STATUS_DOT } from "./look";
+import { MessageRow } from "./message-row";
+import { useActions, useDashboard } from "./store-context";
+
+function PanelHeader({ title, onClose }: { title: string; onClose?: () => void }) {
+  return (
+    <div className="flex items-center justify-between border-b border-zinc-200 px-4 py-2 dark:border-zinc-800">
+      <h2 className="text-sm font-semibold">{title}</h2>
+      {onClose !== undefined && (
+        <button
+          type="button"
+          onClick={onClose}
+          className="rounded px-1 text-zinc-500 hover:bg-zinc-100 dark:hover:bg-zinc-800"
+          aria-label="close"
+        >
+          ✕
+        </button>
+      )}
+    </div>
+  );
+}
+
+export function ThreadPane({ threadId }: { threadId: string }) {
+  const messages = useDashboard((s) => s.messages);
+  const { openThread } = useActions();
+  const items = useMemo(() => threadMessages({ messages }, threadId), [messages, threadId]);
+  const agents = [...new Set(items.map((i) => i.message.from))];
+  return (
+    <section data-testid="thread-pane" className="flex min-h-0 flex-1 flex-col">
+      <PanelHeader title={`Thread · ${agents.join(", ")}`} onClose={() => openThread(null)} />
+      <div className="min-h-0 flex-1 overflow-y-auto py-2">
+        {items.length === 0 && (
+          <div className="px-4 text-sm text-zinc-500">This thread is no longer retained.</div>
+        )}
+        {items.map((i) => (
+          <div key={i.seq} data-testid="thread-item" data-type={i.message.type}>
+            <MessageRow stored={i} compact />
+          </div>
+        ))}
+      </div>
+    </section>
+  );
+}
+
+export function Inspector({ seq }: { seq: number }) {
+  const stored = useDashboard((s) => s.messages.find((m) => m.seq === seq));
+  const { inspect } = useActions();
+  return (
+    <section data-testid="inspector" className="flex min-h-0 flex-1 flex-col">
+      <PanelHeader title="Message" onClose={() => inspect(null)} />
+      {stored === undefined ? (
+        <div className="p-4 text-sm text-zinc-500">This message is no longer retained.</div>
+      ) : (
+        <div className="min-h-0 flex-1 overflow-auto p-4 text-xs">
+          <div className="mb-1 font-semibold text-zinc-500">subject</div>
+          <div data-testid="inspector-subject" className="mb-3 break-all font-mono">
+            {stored.subject}
+          </div>
+          <div className="mb-1 font-semibold text-zinc-500">envelope</div>
+          <pre
+            data-testid="inspector-json"
+            className="whitespace-pre-wrap break-all rounded bg-zinc-100 p-2 font-mono dark:bg-zinc-900"
+          >
+            {JSON.stringify(stored.message, null, 2)}
+          </pre>
+        </div>
+      )}
+    </section>
+  );
+}
+
+export function RegistryPanel() {
+  const registry = useDashboard((s) => s.registry);
+  const me = useDashboard((s) => s.me);
+  const { openChannel } = useActions();
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const t = setInterval(() => setNow(Date.now()), 1_000);
+    return () => clearInterval(t);
+  }, []);
+  const entries = Object.values(registry.agents).sort(
+    (a, b) =>
+      Number(a.status === "offline") - Number(b.status === "offline") ||
+      a.agent.name.localeCompare(b.agent.name),
+  );
+  return (
+    <section data-testid="registry" className="flex min-h-0 flex-1 flex-col">
+      <PanelHeader title={`Agents · ${onlineAgents(registry).length} online`} />
+      <ul className="min-h-0 flex-1 space-y-1 overflow-y-auto p-2">
+        {entries.map((e) => {
+          const a = e.agent;
+          const offline = e.status === "offline";
+          return (
+            <li
+              key={a.name}
+              data-testid={`agent-${a.name}`}
+              data-status={e.status}
+              className={`rounded border border-zinc-200 p-2 text-xs dark:border-zinc-800 ${offline ? "opacity-50" : ""}`}
+            >
+              <div className="flex items-center gap-2">
+                <div
+                  className={`flex h-6 w-6 items-center justify-center rounded text-[10px] font-bold text-white ${avatarColor(a.name)}`}
+                >
+                  {initials(a.name)}
+                </div>
+                <button
+                  type="button"
+                  className="truncate text-sm font-semibold hover:underline"
+                  onClick={() => a.name !== me && openChannel(dm(a.name))}
+                >
+                  {a.name}
+                </button>
+                {a.name === me && <span className="text-zinc-500">(you)</span>}
+                <span className="ml-auto flex items-center gap-1 text-zinc-500">
+                  <span className={`h-2 w-2 rounded-full ${STATUS_DOT[e.status]}`} />
+                  {e.status}
+                </span>
+              </div>
+              {a.description !== "" && (
+                <p className="mt-1 text-zinc-600 dark:text-zinc-400">{a.description}</p>
+              )}
+              <div className="mt-1 flex flex-wrap gap-1">
+                {a.capabilities.map((c) => (
+                  <span
+                    key={c}
+                    className="rounded bg-sky-50 px-1.5 text-sky-800 dark:bg-sky-950 dark:text-sky-300"
+                  >
+                    {c}
+                  </span>
+                ))}
+                {a.tools.map((t) => (
+                  <span
+                    key={t.name}
+                    title={t.description}
+                    className="rounded bg-zinc-100 px-1.5 font-mono text-zinc-700 dark:bg-zinc-800 dark:text-zinc-300"
+                  >
+                    {t.name}()
+                  </span>
+                ))}
+              </div>
+              <div className="mt-1 flex flex-wrap gap-x-3 text-zinc-500">
+                <span data-testid="agent-runtime">
+                  runs in{" "}
+                  {a.runtime === "process"
+                    ? "a separate process"
+                    : a.runtime === "server"
+                      ? "the server"
+                      : "a browser tab"}
+                </span>
+                {a.model !== undefined && <span>model {a.model}</span>}
+                <span>
+                  {offline
+                    ? `offline since ${ago(e.offlineAt ?? e.lastSeenAt, now)}${e.offlineReason === "missed-heartbeats" ? " (missed heartbeats)" : ""}`
+                    : `seen ${ago(e.lastSeenAt, now)}`}
+                </span>
+              </div>
+            </li>
+          );
+        })}
+        {entries.length === 0 && (
+          <li className="p-2 text-xs text-zinc-500">Nobody has announced themselves yet.</li>
+        )}
+      </ul>
+    </section>
+  );
+}

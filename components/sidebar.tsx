@@ -1,0 +1,92 @@
+"use client";
+/** Channels, direct-message channels per agent (with live status dots) and unread counts. */
+import { FIXED_CHANNELS, dm, type ChannelKey } from "../lib/store/channels";
+import { ConnectionBadge } from "./connection-badge";
+import { STATUS_DOT } from "./look";
+import { useActions, useDashboard } from "./store-context";
+
+function Unread({ k }: { k: ChannelKey }) {
+  const n = useDashboard((s) => s.unread[k] ?? 0);
+  if (n === 0) return null;
+  return (
+    <span
+      data-testid={`unread-${k.replace(":", "-")}`}
+      className="ml-auto rounded-full bg-rose-500 px-1.5 text-[10px] font-semibold leading-4 text-white"
+    >
+      {n > 999 ? "999+" : n}
+    </span>
+  );
+}
+
+function Item({ k, label, dot, hint }: { k: ChannelKey; label: string; dot?: string; hint?: string }) {
+  const active = useDashboard((s) => s.channel === k);
+  const { openChannel } = useActions();
+  return (
+    <button
+      type="button"
+      data-testid={`channel-${k.replace(":", "-")}`}
+      title={hint}
+      onClick={() => openChannel(k)}
+      className={`flex w-full items-center gap-2 rounded px-2 py-1 text-left text-sm ${
+        active ? "bg-sky-600 text-white" : "text-zinc-300 hover:bg-zinc-800"
+      }`}
+    >
+      {dot === undefined ? (
+        <span className="w-3 text-zinc-500">#</span>
+      ) : (
+        <span className={`h-2 w-2 shrink-0 rounded-full ${dot}`} />
+      )}
+      <span className="truncate">{label}</span>
+      <Unread k={k} />
+    </button>
+  );
+}
+
+export function Sidebar() {
+  const agents = useDashboard((s) => s.registry.agents);
+  const me = useDashboard((s) => s.me);
+  const rejected = useDashboard((s) => Object.values(s.rejected).reduce((a, b) => a + (b ?? 0), 0));
+  const names = Object.values(agents)
+    .filter((e) => e.agent.name !== me)
+    .sort(
+      (a, b) =>
+        Number(a.status === "offline") - Number(b.status === "offline") ||
+        a.agent.name.localeCompare(b.agent.name),
+    );
+  return (
+    <nav className="flex h-full w-60 shrink-0 flex-col gap-4 overflow-y-auto bg-zinc-900 p-3 text-zinc-100">
+      <div>
+        <div className="text-base font-semibold tracking-tight">Switchboard</div>
+        <ConnectionBadge />
+      </div>
+      <div className="space-y-0.5">
+        <div className="px-2 pb-1 text-xs font-semibold uppercase tracking-wide text-zinc-500">Channels</div>
+        {/* Heartbeats appear in no other channel: they are seen only by opening #heartbeats. */}
+        {FIXED_CHANNELS.map((c) => (
+          <Item key={c.key} k={c.key} label={c.label} hint={c.hint} />
+        ))}
+      </div>
+      <div className="space-y-0.5">
+        <div className="px-2 pb-1 text-xs font-semibold uppercase tracking-wide text-zinc-500">
+          Direct messages
+        </div>
+        {names.length === 0 && <div className="px-2 text-xs text-zinc-500">no agents yet</div>}
+        {names.map((e) => (
+          <Item
+            key={e.agent.name}
+            k={dm(e.agent.name)}
+            label={e.agent.name}
+            dot={STATUS_DOT[e.status]}
+            hint={e.agent.description}
+          />
+        ))}
+      </div>
+      <div className="mt-auto space-y-1 text-xs text-zinc-500">
+        <div>
+          you are <span className="font-mono text-zinc-300">{me}</span>
+        </div>
+        {rejected > 0 && <div data-testid="rejected-count">{rejected} malformed messages dropped</div>}
+      </div>
+    </nav>
+  );
+}
