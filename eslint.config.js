@@ -1,6 +1,7 @@
 // Lint: typescript-eslint's recommended rules plus the layer boundaries of the architecture.
 // Imports point down only: protocol <- transport <- (agents, server routes, browser store) <- UI.
 import js from "@eslint/js";
+import reactHooks from "eslint-plugin-react-hooks";
 import tseslint from "typescript-eslint";
 
 const restrict = (patterns) => ({ "no-restricted-imports": ["error", { patterns }] });
@@ -8,6 +9,14 @@ const ui = [
   {
     group: ["react", "react-dom", "next", "next/*", "zustand", "zustand/*"],
     message: "UI code belongs above this layer.",
+  },
+];
+
+// lib/store is the browser store layer: zustand is its job, React is not.
+const reactOnly = [
+  {
+    group: ["react", "react-dom", "next", "next/*"],
+    message: "The store is framework-free; React binds it in components/.",
   },
 ];
 
@@ -22,6 +31,19 @@ export default tseslint.config(
     },
   },
   {
+    files: ["components/**", "app/**"],
+    plugins: { "react-hooks": reactHooks },
+    rules: {
+      "react-hooks/rules-of-hooks": "error",
+      "react-hooks/exhaustive-deps": "error",
+    },
+  },
+  {
+    files: ["lib/**"],
+    ignores: ["lib/store/**"],
+    rules: restrict([...ui]),
+  },
+  {
     files: ["lib/protocol/**", "lib/registry/**"],
     rules: restrict([
       ...ui,
@@ -31,6 +53,13 @@ export default tseslint.config(
         group: ["**/transport/**", "**/transport", "**/agents/**", "**/components/**", "**/app/**"],
         message: "Imports point down only.",
       },
+    ]),
+  },
+  {
+    files: ["lib/store/**"],
+    rules: restrict([
+      ...reactOnly,
+      { group: ["**/components/**", "**/app/**", "**/agents/**"], message: "Imports point down only." },
     ]),
   },
   {

@@ -7,7 +7,12 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          include: ["lib/**/*.test.ts", "agents/**/*.test.ts", "scripts/**/*.test.ts"],
+          include: [
+            "lib/**/*.test.ts",
+            "agents/**/*.test.ts",
+            "scripts/**/*.test.ts",
+            "components/**/*.test.tsx",
+          ],
           environment: "node",
         },
       },

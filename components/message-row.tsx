@@ -37,6 +37,7 @@ export const MessageRow = memo(function MessageRow({
     task?.canceledBy === undefined &&
     m.from !== undefined;
   const to = "to" in m ? m.to : undefined;
+  const body = shownContent(m);
   return (
     <div
       data-testid="message"
@@ -82,11 +83,7 @@ export const MessageRow = memo(function MessageRow({
         </div>
         {m.type === "handoff" && <HandoffContext m={m} />}
         {m.type === "response" && m.status !== "ok" && <StatusLine m={m} />}
-        {!compact || m.content.length < 400 ? (
-          <Markdown text={m.content} />
-        ) : (
-          <Markdown text={`${m.content.slice(0, 400)}…`} />
-        )}
+        {body !== "" && <Markdown text={compact && body.length > 400 ? `${body.slice(0, 400)}…` : body} />}
         {TASK_TYPES.has(m.type) && <TaskLine task={task} />}
       </div>
       <div className="absolute right-3 top-1 hidden gap-1 rounded border border-zinc-200 bg-white p-0.5 text-xs shadow-sm group-hover:flex group-focus-within:flex dark:border-zinc-700 dark:bg-zinc-900">
