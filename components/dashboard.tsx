@@ -13,6 +13,7 @@ import { Inspector, RegistryPanel, ThreadPane } from "./side-panels";
 import { Sidebar } from "./sidebar";
 import { StoreProvider, useDashboard } from "./store-context";
 import { ThemeToggle } from "./theme-toggle";
+import { TabAgents } from "../agents/browser/tab-agents";
 
 export interface DashboardConfig {
   readonly wsUrl: string;
@@ -32,12 +33,17 @@ declare global {
 }
 
 export function Dashboard({ initialConfig }: { initialConfig: DashboardConfig }) {
-  const [ctx, setCtx] = useState<{ store: DashboardStore; live: LiveConnection } | null>(null);
+  const [ctx, setCtx] = useState<{
+    store: DashboardStore;
+    live: LiveConnection;
+    tabAgents: TabAgents;
+  } | null>(null);
 
   useEffect(() => {
     const store = createDashboardStore({ me: personName(), retention: initialConfig.retention });
     const live = new LiveConnection({ wsUrl: initialConfig.wsUrl, root: initialConfig.root, store });
-    setCtx({ store, live });
+    const tabAgents = new TabAgents(live, store, initialConfig.root);
+    setCtx({ store, live, tabAgents });
     live.start().catch((e: unknown) => store.getState().setConnection("offline", String(e)));
     // Numbers for benchmarks and tests, read from outside React.
     window.__switchboard = {
@@ -54,12 +60,15 @@ export function Dashboard({ initialConfig }: { initialConfig: DashboardConfig })
         return store.getState().connection.status;
       },
     };
-    // Say goodbye where the browser allows it; missed heartbeats cover the rest.
-    const bye = () => void live.close();
+    // Say goodbye where the browser allows it (agents of this tab first); missed heartbeats
+    // cover the rest.
+    const bye = () => void tabAgents.stopAll().finally(() => live.close());
     window.addEventListener("pagehide", bye);
+    const servers = watchServerAgents(store);
     return () => {
       window.removeEventListener("pagehide", bye);
-      void live.close();
+      clearInterval(servers);
+      void tabAgents.stopAll().finally(() => live.close());
     };
   }, [initialConfig]);
 
@@ -93,4 +102,23 @@ function Layout() {
       </aside>
     </div>
   );
+}
+
+/** Keeps `owned` up to date with the agents this dashboard's server runs (they can be stopped). */
+function watchServerAgents(store: DashboardStore): ReturnType<typeof setInterval> {
+  const refresh = async () => {
+    try {
+      const r = await fetch("/api/agents");
+      if (!r.ok) return;
+      const { agents } = (await r.json()) as { agents: { name: string }[] };
+      const owned: Record<string, "tab" | "server"> = {};
+      for (const [n, w] of Object.entries(store.getState().owned)) if (w === "tab") owned[n] = w;
+      for (const a of agents) owned[a.name] = "server";
+      store.getState().setOwned(owned);
+    } catch {
+      // the server is restarting; try again at the next tick
+    }
+  };
+  void refresh();
+  return setInterval(() => void refresh(), 5_000);
 }

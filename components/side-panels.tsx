@@ -9,7 +9,8 @@ import { dm } from "../lib/store/channels";
 import { threadMessages } from "../lib/store/dashboard-store";
 import { ago, avatarColor, initials, STATUS_DOT } from "./look";
 import { MessageRow } from "./message-row";
-import { useActions, useDashboard } from "./store-context";
+import { NewAgentDialog } from "./new-agent-dialog";
+import { useActions, useDashboard, useTabAgents } from "./store-context";
 
 function PanelHeader({ title, onClose }: { title: string; onClose?: () => void }) {
   return (
@@ -81,7 +82,23 @@ export function Inspector({ seq }: { seq: number }) {
 export function RegistryPanel() {
   const registry = useDashboard((s) => s.registry);
   const me = useDashboard((s) => s.me);
-  const { openChannel } = useActions();
+  const owned = useDashboard((s) => s.owned);
+  const { openChannel, setOwned } = useActions();
+  const tabAgents = useTabAgents();
+  const [dialog, setDialog] = useState(false);
+  const [stopError, setStopError] = useState<string | null>(null);
+  async function stop(name: string) {
+    setStopError(null);
+    if (owned[name] === "tab") return tabAgents.stop(name);
+    const r = await fetch(`/api/agents/${encodeURIComponent(name)}`, { method: "DELETE" });
+    if (!r.ok)
+      return setStopError(
+        ((await r.json().catch(() => ({}))) as { error?: string }).error ?? `stop failed (${r.status})`,
+      );
+    const next = { ...owned };
+    delete next[name];
+    setOwned(next);
+  }
   const [now, setNow] = useState(() => Date.now());
   useEffect(() => {
     const t = setInterval(() => setNow(Date.now()), 1_000);
@@ -94,7 +111,19 @@ export function RegistryPanel() {
   );
   return (
     <section data-testid="registry" className="flex min-h-0 flex-1 flex-col">
-      <PanelHeader title={`Agents · ${onlineAgents(registry).length} online`} />
+      <div className="flex items-center justify-between border-b border-zinc-200 px-4 py-2 dark:border-zinc-800">
+        <h2 className="text-sm font-semibold">Agents · {onlineAgents(registry).length} online</h2>
+        <button
+          type="button"
+          data-testid="new-agent"
+          onClick={() => setDialog(true)}
+          className="rounded bg-sky-600 px-2 py-1 text-xs font-semibold text-white hover:bg-sky-700"
+        >
+          + New agent
+        </button>
+      </div>
+      {dialog && <NewAgentDialog onClose={() => setDialog(false)} />}
+      {stopError !== null && <div className="px-4 py-1 text-xs text-red-600">{stopError}</div>}
       <ul className="min-h-0 flex-1 space-y-1 overflow-y-auto p-2">
         {entries.map((e) => {
           const a = e.agent;
@@ -120,6 +149,17 @@ export function RegistryPanel() {
                   {a.name}
                 </button>
                 {a.name === me && <span className="text-zinc-500">(you)</span>}
+                {owned[a.name] !== undefined && !offline && (
+                  <button
+                    type="button"
+                    data-testid={`stop-${a.name}`}
+                    onClick={() => void stop(a.name)}
+                    title={`stop (started ${owned[a.name] === "tab" ? "in this tab" : "on the server"})`}
+                    className="rounded border border-red-300 px-1.5 text-[10px] text-red-700 hover:bg-red-50 dark:border-red-800 dark:text-red-300 dark:hover:bg-red-950"
+                  >
+                    stop
+                  </button>
+                )}
                 <span className="ml-auto flex items-center gap-1 text-zinc-500">
                   <span className={`h-2 w-2 rounded-full ${STATUS_DOT[e.status]}`} />
                   {e.status}
@@ -153,7 +193,7 @@ export function RegistryPanel() {
                   {a.runtime === "process"
                     ? "a separate process"
                     : a.runtime === "server"
-                      ? "the server"
+                      ? "on the server"
                       : "a browser tab"}
                 </span>
                 {a.model !== undefined && <span>model {a.model}</span>}

@@ -4,10 +4,12 @@ import { createContext, useContext, type ReactNode } from "react";
 import { useStore } from "zustand";
 import type { DashboardActions, DashboardState, DashboardStore } from "../lib/store/dashboard-store";
 import type { LiveConnection } from "../lib/store/live";
+import type { TabAgents } from "../agents/browser/tab-agents";
 
 interface Ctx {
   readonly store: DashboardStore;
   readonly live: LiveConnection;
+  readonly tabAgents: TabAgents;
 }
 
 const StoreContext = createContext<Ctx | null>(null);
@@ -32,4 +34,8 @@ export function useActions(): DashboardActions {
 
 export function useLive(): LiveConnection {
   return useCtx().live;
+}
+
+export function useTabAgents(): TabAgents {
+  return useCtx().tabAgents;
 }

@@ -24,6 +24,8 @@ export interface OpenAIModelOptions {
   /** Retries after the first attempt (default 2). */
   readonly maxRetries?: number;
   readonly temperature?: number;
+  /** Running in a browser tab (through the server's LLM proxy, so no secret is exposed). */
+  readonly browser?: boolean;
 }
 
 export class OpenAIChatModel implements ChatModel {
@@ -40,6 +42,7 @@ export class OpenAIChatModel implements ChatModel {
     // logged once there, with the agent's name.
     this.client = new OpenAI({
       logLevel: "off",
+      dangerouslyAllowBrowser: o.browser ?? false,
       baseURL: o.baseURL,
       apiKey: o.apiKey ?? "lm-studio",
       maxRetries: 0,

@@ -52,6 +52,8 @@ export interface DashboardState {
   readonly inspected: number | null;
   readonly filters: Filters;
   readonly composer: ComposerDraft | null;
+  /** Agents this person can stop: started in this tab, or run by this dashboard's server. */
+  readonly owned: Readonly<Record<string, "tab" | "server">>;
 }
 
 /** A prefilled composer (from a message's reply / hand-off button). */
@@ -79,6 +81,7 @@ export interface DashboardActions {
   setFilters(f: Partial<Filters>): void;
   setRetention(n: number): void;
   draft(d: Omit<ComposerDraft, "nonce"> | null): void;
+  setOwned(owned: Readonly<Record<string, "tab" | "server">>): void;
   /** A retained message by id (a plain lookup, not a subscription). */
   findById(id: string): StoredMessage | undefined;
 }
@@ -110,6 +113,7 @@ export function createDashboardStore(init: { me: string; retention: number }) {
     inspected: null,
     filters: EMPTY_FILTERS,
     composer: null,
+    owned: {},
 
     ingest(batch, rejectedReasons) {
       const s = get();
@@ -204,6 +208,10 @@ export function createDashboardStore(init: { me: string; retention: number }) {
 
     draft(d) {
       set({ composer: d === null ? null : { ...d, nonce: ++nonce } });
+    },
+
+    setOwned(owned) {
+      set({ owned });
     },
 
     findById(id) {

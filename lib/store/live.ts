@@ -73,6 +73,11 @@ export class LiveConnection {
     });
   }
 
+  /** The NATS connection, once connected (agents started in this tab use it). */
+  get connection(): NatsConnection | null {
+    return this.nc;
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.ticker);

@@ -1,0 +1,51 @@
+/**
+ * Which OpenAI-compatible server the Next.js server uses, for its own agents and for the LLM
+ * proxy that browser agents call: LLM_BASE_URL when it answers; else the offline model that
+ * `npm start` runs on OFFLINE_MODEL_PORT; else an offline model of its own. Re-checked at most
+ * every 15 s, so starting LM Studio later is picked up.
+ */
+import "server-only";
+import { OFFLINE_MODEL_ID, startOfflineModel, type OfflineModel } from "../offline-model";
+import { listModels, llmSettingsFromEnv } from "../runtime/llm-config";
+
+export interface LlmTarget {
+  readonly baseURL: string;
+  readonly model: string;
+  readonly apiKey: string;
+  readonly offline: boolean;
+}
+
+const RECHECK_MS = 15_000;
+const state = globalThis as unknown as {
+  __switchboardLlm?: { target: LlmTarget; at: number };
+  __switchboardOffline?: Promise<OfflineModel>;
+};
+
+export async function llmTarget(): Promise<LlmTarget> {
+  const cached = state.__switchboardLlm;
+  if (cached !== undefined && Date.now() - cached.at < RECHECK_MS) return cached.target;
+  const target = await resolve();
+  state.__switchboardLlm = { target, at: Date.now() };
+  return target;
+}
+
+async function resolve(): Promise<LlmTarget> {
+  const s = llmSettingsFromEnv();
+  const models = await listModels(s.baseURL, s.apiKey);
+  if (models !== null && models.length > 0) {
+    const model = s.model ?? models[0]!;
+    return { baseURL: s.baseURL, model, apiKey: s.apiKey, offline: model === OFFLINE_MODEL_ID };
+  }
+  const shared = `http://127.0.0.1:${process.env.OFFLINE_MODEL_PORT ?? 1235}/v1`;
+  if ((await listModels(shared, s.apiKey))?.includes(OFFLINE_MODEL_ID)) {
+    return { baseURL: shared, model: OFFLINE_MODEL_ID, apiKey: s.apiKey, offline: true };
+  }
+  state.__switchboardOffline ??= startOfflineModel({ port: 0 }).then((m) => {
+    console.warn(
+      `[server] no LLM at ${s.baseURL}: server agents use Switchboard's OFFLINE MODEL (rules, not an LLM) at ${m.url}`,
+    );
+    return m;
+  });
+  const own = await state.__switchboardOffline;
+  return { baseURL: own.url, model: OFFLINE_MODEL_ID, apiKey: s.apiKey, offline: true };
+}

@@ -1,0 +1,20 @@
+// DELETE /api/agents/{name}: stop an agent this server runs (it announces offline).
+import { nameProblem } from "../../../../lib/protocol";
+import { AgentHost } from "../../../../agents/server/agent-host";
+import { errorResponse, HttpError, refuseCrossSite } from "../../../../agents/server/http";
+
+export const dynamic = "force-dynamic";
+
+export async function DELETE(req: Request, ctx: { params: Promise<{ name: string }> }): Promise<Response> {
+  try {
+    refuseCrossSite(req);
+    const { name } = await ctx.params;
+    const problem = nameProblem(name);
+    if (problem !== null) throw new HttpError(400, problem);
+    const host = await AgentHost.get();
+    await host.stop(name);
+    return Response.json({ stopped: name });
+  } catch (e) {
+    return errorResponse(e);
+  }
+}

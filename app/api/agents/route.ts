@@ -1,0 +1,29 @@
+// GET /api/agents: the agents this server runs. POST /api/agents: start one from a definition.
+import { AgentHost } from "../../../agents/server/agent-host";
+import { errorResponse, HttpError, jsonBody, refuseCrossSite } from "../../../agents/server/http";
+import { AgentSpec, specProblems } from "../../../agents/runtime/agent-spec";
+
+export const dynamic = "force-dynamic";
+
+const MAX_BODY = 32 * 1024;
+
+export async function GET(): Promise<Response> {
+  try {
+    const host = await AgentHost.get();
+    return Response.json({ agents: host.list() });
+  } catch (e) {
+    return errorResponse(e);
+  }
+}
+
+export async function POST(req: Request): Promise<Response> {
+  try {
+    refuseCrossSite(req);
+    const parsed = AgentSpec.safeParse(await jsonBody(req, MAX_BODY));
+    if (!parsed.success) throw new HttpError(400, specProblems(parsed.error));
+    const host = await AgentHost.get();
+    return Response.json({ agent: await host.start(parsed.data) }, { status: 201 });
+  } catch (e) {
+    return errorResponse(e);
+  }
+}

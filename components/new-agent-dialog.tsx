@@ -1,0 +1,237 @@
+"use client";
+/**
+ * "New agent": from a template or from scratch, to run in this tab or on the server. The name is
+ * checked with the protocol's rules and against who is online before anything starts.
+ */
+import { useState } from "react";
+import { TEMPLATES } from "../agents/demo/templates";
+import { AgentSpec, specProblems } from "../agents/runtime/agent-spec";
+import { TOOL_CATALOG } from "../agents/tools/catalog";
+import { useDashboard, useTabAgents } from "./store-context";
+
+const field =
+  "w-full rounded border border-zinc-300 bg-white px-2 py-1 text-sm dark:border-zinc-700 dark:bg-zinc-900 focus:outline-none focus:ring-1 focus:ring-sky-500";
+
+const CUSTOM = {
+  template: "custom",
+  name: "",
+  description: "",
+  instructions: "",
+  capabilities: [] as string[],
+  tools: [] as string[],
+};
+
+export function NewAgentDialog({ onClose }: { onClose: () => void }) {
+  const tabAgents = useTabAgents();
+  const agents = useDashboard((s) => s.registry.agents);
+  const setOwned = useDashboard((s) => s.setOwned);
+  const owned = useDashboard((s) => s.owned);
+  const [template, setTemplate] = useState("custom");
+  const [name, setName] = useState("");
+  const [description, setDescription] = useState("");
+  const [instructions, setInstructions] = useState("");
+  const [capabilities, setCapabilities] = useState("");
+  const [tools, setTools] = useState<string[]>([]);
+  const [model, setModel] = useState("");
+  const [where, setWhere] = useState<"tab" | "server">("tab");
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  function pick(t: string) {
+    setTemplate(t);
+    const tpl = TEMPLATES.find((x) => x.template === t) ?? CUSTOM;
+    const taken = (n: string) => agents[n] !== undefined && agents[n]!.status !== "offline";
+    let n = tpl.name;
+    for (let i = 2; n !== "" && taken(n); i++) n = `${tpl.name}-${i}`;
+    setName(n);
+    setDescription(tpl.description);
+    setInstructions(tpl.instructions);
+    setCapabilities(tpl.capabilities.join(", "));
+    setTools([...tpl.tools]);
+  }
+
+  async function start() {
+    const parsed = AgentSpec.safeParse({
+      name,
+      description,
+      instructions,
+      capabilities: capabilities
+        .split(",")
+        .map((c) => c.trim())
+        .filter(Boolean),
+      tools,
+      ...(model.trim() === "" ? {} : { model: model.trim() }),
+    });
+    if (!parsed.success) return setError(specProblems(parsed.error));
+    const seen = agents[parsed.data.name];
+    if (seen !== undefined && seen.status !== "offline") {
+      return setError(
+        `an agent named ${parsed.data.name} is already online (runs in ${seen.agent.runtime}); choose another name`,
+      );
+    }
+    setBusy(true);
+    setError(null);
+    try {
+      if (where === "tab") {
+        await tabAgents.start(parsed.data);
+      } else {
+        const r = await fetch("/api/agents", {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify(parsed.data),
+        });
+        const body = (await r.json().catch(() => ({}))) as { error?: string };
+        if (!r.ok) throw new Error(body.error ?? `the server answered ${r.status}`);
+        setOwned({ ...owned, [parsed.data.name]: "server" });
+      }
+      onClose();
+    } catch (e) {
+      setError(e instanceof Error ? e.message : String(e));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <div className="fixed inset-0 z-50 flex items-center justify-center bg-black/40 p-4" onClick={onClose}>
+      <form
+        data-testid="new-agent-dialog"
+        className="max-h-full w-full max-w-lg space-y-3 overflow-y-auto rounded-lg bg-white p-5 shadow-xl dark:bg-zinc-900"
+        onClick={(e) => e.stopPropagation()}
+        onSubmit={(e) => {
+          e.preventDefault();
+          void start();
+        }}
+      >
+        <h2 className="text-lg font-semibold">New agent</h2>
+        <label className="block text-xs font-semibold text-zinc-500">
+          template
+          <select
+            data-testid="agent-template"
+            className={field}
+            value={template}
+            onChange={(e) => pick(e.target.value)}
+          >
+            <option value="custom">custom</option>
+            {TEMPLATES.map((t) => (
+              <option key={t.template} value={t.template}>
+                {t.template}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="block text-xs font-semibold text-zinc-500">
+          name
+          <input
+            data-testid="agent-name"
+            className={field}
+            value={name}
+            onChange={(e) => setName(e.target.value)}
+            placeholder="e.g. Travel-Planner"
+          />
+        </label>
+        <label className="block text-xs font-semibold text-zinc-500">
+          description
+          <input
+            data-testid="agent-description"
+            className={field}
+            value={description}
+            onChange={(e) => setDescription(e.target.value)}
+          />
+        </label>
+        <label className="block text-xs font-semibold text-zinc-500">
+          instructions
+          <textarea
+            data-testid="agent-instructions"
+            rows={4}
+            className={field}
+            value={instructions}
+            onChange={(e) => setInstructions(e.target.value)}
+          />
+        </label>
+        <label className="block text-xs font-semibold text-zinc-500">
+          capabilities (comma-separated)
+          <input
+            data-testid="agent-capabilities"
+            className={field}
+            value={capabilities}
+            onChange={(e) => setCapabilities(e.target.value)}
+          />
+        </label>
+        <fieldset className="text-xs">
+          <legend className="font-semibold text-zinc-500">tools</legend>
+          <div className="mt-1 flex flex-wrap gap-3">
+            {Object.values(TOOL_CATALOG).map((t) => (
+              <label key={t.name} className="flex items-center gap-1" title={t.description}>
+                <input
+                  type="checkbox"
+                  data-testid={`agent-tool-${t.name}`}
+                  checked={tools.includes(t.name)}
+                  onChange={(e) =>
+                    setTools(e.target.checked ? [...tools, t.name] : tools.filter((x) => x !== t.name))
+                  }
+                />
+                <span className="font-mono">{t.name}</span>
+              </label>
+            ))}
+          </div>
+        </fieldset>
+        <label className="block text-xs font-semibold text-zinc-500">
+          model (empty: the server&apos;s default)
+          <input
+            data-testid="agent-model"
+            className={field}
+            value={model}
+            onChange={(e) => setModel(e.target.value)}
+          />
+        </label>
+        <fieldset className="text-sm">
+          <legend className="text-xs font-semibold text-zinc-500">runs</legend>
+          <label className="mr-4 inline-flex items-center gap-1">
+            <input
+              type="radio"
+              data-testid="agent-where-tab"
+              checked={where === "tab"}
+              onChange={() => setWhere("tab")}
+            />{" "}
+            in this tab
+          </label>
+          <label className="inline-flex items-center gap-1">
+            <input
+              type="radio"
+              data-testid="agent-where-server"
+              checked={where === "server"}
+              onChange={() => setWhere("server")}
+            />{" "}
+            on the server
+          </label>
+        </fieldset>
+        {error !== null && (
+          <div
+            data-testid="agent-error"
+            className="rounded border border-red-300 bg-red-50 px-2 py-1 text-sm text-red-800 dark:border-red-800 dark:bg-red-950/40 dark:text-red-300"
+          >
+            {error}
+          </div>
+        )}
+        <div className="flex justify-end gap-2">
+          <button
+            type="button"
+            onClick={onClose}
+            className="rounded px-3 py-1.5 text-sm hover:bg-zinc-100 dark:hover:bg-zinc-800"
+          >
+            Cancel
+          </button>
+          <button
+            data-testid="agent-start"
+            type="submit"
+            disabled={busy}
+            className="rounded bg-sky-600 px-4 py-1.5 text-sm font-semibold text-white hover:bg-sky-700 disabled:opacity-50"
+          >
+            {busy ? "Starting…" : "Start"}
+          </button>
+        </div>
+      </form>
+    </div>
+  );
+}
