@@ -79,6 +79,12 @@ export function Inspector({ seq }: { seq: number }) {
   );
 }
 
+const RUNS = {
+  process: "runs in a separate process",
+  server: "runs on the server",
+  browser: "runs in a browser tab",
+} as const;
+
 export function RegistryPanel() {
   const registry = useDashboard((s) => s.registry);
   const me = useDashboard((s) => s.me);
@@ -189,12 +195,7 @@ export function RegistryPanel() {
               </div>
               <div className="mt-1 flex flex-wrap gap-x-3 text-zinc-500">
                 <span data-testid="agent-runtime">
-                  runs in{" "}
-                  {a.runtime === "process"
-                    ? "a separate process"
-                    : a.runtime === "server"
-                      ? "on the server"
-                      : "a browser tab"}
+                  {RUNS[a.runtime]}
                 </span>
                 {a.model !== undefined && <span>model {a.model}</span>}
                 <span>
