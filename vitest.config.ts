@@ -1,10 +1,16 @@
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
+  resolve: {
+    // Route handlers' server modules import "server-only", which throws outside Next's server build.
+    alias: { "server-only": fileURLToPath(new URL("./test/fixtures/server-only.ts", import.meta.url)) },
+  },
   test: {
     reporters: ["default", "./test/summary-reporter.ts"],
     projects: [
       {
+        extends: true,
         test: {
           name: "unit",
           include: [
@@ -17,6 +23,7 @@ export default defineConfig({
         },
       },
       {
+        extends: true,
         test: {
           name: "integration",
           include: ["test/**/*.test.ts"],

@@ -12,6 +12,9 @@ import { OpenAIChatModel } from "../runtime/openai-model";
 import { startAgent, type RunningAgent } from "../runtime/start-agent";
 import { llmTarget } from "./llm-target";
 
+/** How long a name check waits for "who is online?" answers (they take a few ms on a LAN). */
+const DISCOVERY_WAIT_MS = 150;
+
 export interface HostedAgent {
   readonly name: string;
   readonly spec: AgentSpec;
@@ -39,6 +42,7 @@ export class UnknownAgentError extends Error {
 
 export class AgentHost {
   private readonly running = new Map<string, { agent: RunningAgent; info: HostedAgent }>();
+  private readonly starting = new Set<string>();
 
   private constructor(
     private readonly nc: NatsConnection,
@@ -65,10 +69,25 @@ export class AgentHost {
   }
 
   async start(spec: AgentSpec): Promise<HostedAgent> {
-    if (this.running.has(spec.name)) throw new AgentNameTakenError(spec.name, "on this server");
+    if (this.running.has(spec.name) || this.starting.has(spec.name)) {
+      throw new AgentNameTakenError(spec.name, "on this server");
+    }
+    this.starting.add(spec.name); // two requests for one name: the second is refused
+    try {
+      return await this.launch(spec);
+    } finally {
+      this.starting.delete(spec.name);
+    }
+  }
+
+  private async launch(spec: AgentSpec): Promise<HostedAgent> {
+    // The registry may not have heard of an agent that came online a moment ago: ask now.
+    this.registry.discover();
+    await new Promise((r) => setTimeout(r, DISCOVERY_WAIT_MS));
     const seen = this.registry.state.agents[spec.name];
-    if (seen !== undefined && seen.status !== "offline")
+    if (seen !== undefined && seen.status !== "offline") {
       throw new AgentNameTakenError(spec.name, `runs in ${seen.agent.runtime}`);
+    }
     const llm = await llmTarget();
     const model = new OpenAIChatModel({
       baseURL: llm.baseURL,
