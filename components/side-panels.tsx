@@ -194,9 +194,7 @@ export function RegistryPanel() {
                 ))}
               </div>
               <div className="mt-1 flex flex-wrap gap-x-3 text-zinc-500">
-                <span data-testid="agent-runtime">
-                  {RUNS[a.runtime]}
-                </span>
+                <span data-testid="agent-runtime">{RUNS[a.runtime]}</span>
                 {a.model !== undefined && <span>model {a.model}</span>}
                 <span>
                   {offline
