@@ -31,19 +31,12 @@ export const MessageRow = memo(function MessageRow({
   ) {
     return <EventLine stored={stored} />;
   }
-  const running =
-    TASK_TYPES.has(m.type) &&
-    task?.final === undefined &&
-    task?.canceledBy === undefined &&
-    m.from !== undefined;
+  const running = TASK_TYPES.has(m.type) && task?.final === undefined && task?.canceledBy === undefined;
   const to = "to" in m ? m.to : undefined;
   const body = shownContent(m);
   return (
     <div
-      data-testid="message"
-      data-id={m.id}
-      data-type={m.type}
-      data-from={m.from}
+      {...rowAttributes(m)}
       className="group relative flex gap-3 px-4 py-1.5 hover:bg-zinc-50 dark:hover:bg-zinc-900/60"
     >
       <div
@@ -115,6 +108,11 @@ export const MessageRow = memo(function MessageRow({
     </div>
   );
 });
+
+/** What tests and tools find a message row by. */
+function rowAttributes(m: AgentMessage) {
+  return { "data-testid": "message", "data-id": m.id, "data-type": m.type, "data-from": m.from };
+}
 
 /** A handoff's default text only repeats its context, shown above; show it when it adds something. */
 function shownContent(m: AgentMessage): string {
@@ -236,10 +234,7 @@ function EventLine({ stored }: { stored: StoredMessage }) {
   }
   return (
     <div
-      data-testid="message"
-      data-id={m.id}
-      data-type={m.type}
-      data-from={m.from}
+      {...rowAttributes(m)}
       onClick={() => inspect(stored.seq)}
       className="cursor-pointer px-4 py-0.5 pl-[3.75rem] text-xs text-zinc-500 hover:bg-zinc-50 dark:hover:bg-zinc-900/60"
     >

@@ -120,44 +120,32 @@ export function NewAgentDialog({ onClose }: { onClose: () => void }) {
             ))}
           </select>
         </label>
-        <label className="block text-xs font-semibold text-zinc-500">
-          name
-          <input
-            data-testid="agent-name"
-            className={field}
-            value={name}
-            onChange={(e) => setName(e.target.value)}
-            placeholder="e.g. Travel-Planner"
-          />
-        </label>
-        <label className="block text-xs font-semibold text-zinc-500">
-          description
-          <input
-            data-testid="agent-description"
-            className={field}
-            value={description}
-            onChange={(e) => setDescription(e.target.value)}
-          />
-        </label>
-        <label className="block text-xs font-semibold text-zinc-500">
-          instructions
-          <textarea
-            data-testid="agent-instructions"
-            rows={4}
-            className={field}
-            value={instructions}
-            onChange={(e) => setInstructions(e.target.value)}
-          />
-        </label>
-        <label className="block text-xs font-semibold text-zinc-500">
-          capabilities (comma-separated)
-          <input
-            data-testid="agent-capabilities"
-            className={field}
-            value={capabilities}
-            onChange={(e) => setCapabilities(e.target.value)}
-          />
-        </label>
+        <TextField
+          label="name"
+          testid="agent-name"
+          value={name}
+          onChange={setName}
+          placeholder="e.g. Travel-Planner"
+        />
+        <TextField
+          label="description"
+          testid="agent-description"
+          value={description}
+          onChange={setDescription}
+        />
+        <TextField
+          label="instructions"
+          testid="agent-instructions"
+          value={instructions}
+          onChange={setInstructions}
+          rows={4}
+        />
+        <TextField
+          label="capabilities (comma-separated)"
+          testid="agent-capabilities"
+          value={capabilities}
+          onChange={setCapabilities}
+        />
         <fieldset className="text-xs">
           <legend className="font-semibold text-zinc-500">tools</legend>
           <div className="mt-1 flex flex-wrap gap-3">
@@ -176,15 +164,12 @@ export function NewAgentDialog({ onClose }: { onClose: () => void }) {
             ))}
           </div>
         </fieldset>
-        <label className="block text-xs font-semibold text-zinc-500">
-          model (empty: the server&apos;s default)
-          <input
-            data-testid="agent-model"
-            className={field}
-            value={model}
-            onChange={(e) => setModel(e.target.value)}
-          />
-        </label>
+        <TextField
+          label="model (empty: the server's default)"
+          testid="agent-model"
+          value={model}
+          onChange={setModel}
+        />
         <fieldset className="text-sm">
           <legend className="text-xs font-semibold text-zinc-500">runs</legend>
           <label className="mr-4 inline-flex items-center gap-1">
@@ -233,5 +218,28 @@ export function NewAgentDialog({ onClose }: { onClose: () => void }) {
         </div>
       </form>
     </div>
+  );
+}
+
+function TextField(p: {
+  label: string;
+  testid: string;
+  value: string;
+  onChange: (v: string) => void;
+  rows?: number;
+  placeholder?: string;
+}) {
+  const common = {
+    "data-testid": p.testid,
+    className: field,
+    value: p.value,
+    placeholder: p.placeholder,
+    onChange: (e: { target: { value: string } }) => p.onChange(e.target.value),
+  };
+  return (
+    <label className="block text-xs font-semibold text-zinc-500">
+      {p.label}
+      {p.rows === undefined ? <input {...common} /> : <textarea rows={p.rows} {...common} />}
+    </label>
   );
 }

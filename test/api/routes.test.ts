@@ -6,12 +6,16 @@ import { RegistryWatcher } from "../../lib/transport";
 import { startNatsServer, type NatsServerHandle } from "../harness/nats-server";
 import { connection, link } from "../helpers";
 import { offlineModel } from "../agents/fixtures";
+// Types only: the modules are imported after the environment points them at the test servers.
+import type * as AgentRoute from "../../app/api/agents/[name]/route";
+import type * as AgentsRoute from "../../app/api/agents/route";
+import type * as LlmRoute from "../../app/api/llm/v1/[...path]/route";
 
 let server: NatsServerHandle;
 let model: OfflineModel;
-let agents: typeof import("../../app/api/agents/route");
-let agent: typeof import("../../app/api/agents/[name]/route");
-let llm: typeof import("../../app/api/llm/v1/[...path]/route");
+let agents: typeof AgentsRoute;
+let agent: typeof AgentRoute;
+let llm: typeof LlmRoute;
 
 beforeAll(async () => {
   server = await startNatsServer();
