@@ -56,9 +56,15 @@ export default tseslint.config(
     ]),
   },
   {
+    // The NATS client is the transport's business alone (tests may use it raw, on purpose).
+    files: ["app/**", "components/**", "agents/**", "scripts/**", "bench/**", "e2e/**"],
+    rules: restrict([{ group: ["@nats-io/*"], message: "Only lib/transport imports the NATS client." }]),
+  },
+  {
     files: ["lib/store/**"],
     rules: restrict([
       ...reactOnly,
+      { group: ["@nats-io/*"], message: "Only lib/transport imports the NATS client." },
       { group: ["**/components/**", "**/app/**", "**/agents/**"], message: "Imports point down only." },
     ]),
   },

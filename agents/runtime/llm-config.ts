@@ -48,20 +48,42 @@ export async function listModels(
   }
 }
 
+export interface LlmTarget {
+  readonly baseURL: string;
+  readonly model: string;
+  readonly apiKey: string;
+  /** Switchboard's offline model, not a real LLM. */
+  readonly offline: boolean;
+}
+
+/**
+ * LLM_BASE_URL when it answers; else the offline model another process (`npm start`'s agents)
+ * already serves on OFFLINE_MODEL_PORT; null when neither does.
+ */
+export async function findLlm(s: LlmSettings): Promise<LlmTarget | null> {
+  const models = await listModels(s.baseURL, s.apiKey);
+  if (models !== null && models.length > 0) {
+    const model = s.model ?? models[0]!;
+    return { baseURL: s.baseURL, model, apiKey: s.apiKey, offline: model === OFFLINE_MODEL_ID };
+  }
+  const shared = `http://127.0.0.1:${process.env.OFFLINE_MODEL_PORT ?? 1235}/v1`;
+  if ((await listModels(shared, s.apiKey))?.includes(OFFLINE_MODEL_ID)) {
+    return { baseURL: shared, model: OFFLINE_MODEL_ID, apiKey: s.apiKey, offline: true };
+  }
+  return null;
+}
+
 export async function resolveModel(
   s: LlmSettings,
   opts: { allowOffline: boolean; log?: (line: string) => void } = { allowOffline: true },
 ): Promise<ResolvedModel> {
   const log = opts.log ?? ((l: string) => console.log(l));
-  const models = await listModels(s.baseURL, s.apiKey);
-  if (models !== null && models.length > 0) {
-    const id = s.model ?? models[0]!;
-    log(
-      `[agents] LLM: ${id} at ${s.baseURL}${id === OFFLINE_MODEL_ID ? " (Switchboard's offline model: rules, not a real LLM)" : ""}`,
-    );
+  const found = await findLlm(s);
+  if (found !== null && !found.offline) {
+    log(`[agents] LLM: ${found.model} at ${found.baseURL}`);
     return {
-      model: new OpenAIChatModel({ ...s, model: id }),
-      baseURL: s.baseURL,
+      model: new OpenAIChatModel({ ...s, ...found }),
+      baseURL: found.baseURL,
       offline: undefined,
       close: async () => {},
     };
@@ -69,13 +91,18 @@ export async function resolveModel(
   if (!opts.allowOffline) {
     throw new Error(`no LLM answers at ${s.baseURL} (start LM Studio and load a model, or set LLM_BASE_URL)`);
   }
-  // A known port lets `npm run doctor` and people find it; any free one if that is taken.
+  // Reuse an offline model already running; else start one on the known port (so `npm run
+  // doctor` and people find it), or on any free one if that is taken.
   const preferred = Number(process.env.OFFLINE_MODEL_PORT ?? 1235);
-  const offline = await startOfflineModel({ port: preferred }).catch(() => startOfflineModel({ port: 0 }));
+  const offline =
+    found === null
+      ? await startOfflineModel({ port: preferred }).catch(() => startOfflineModel({ port: 0 }))
+      : undefined;
+  const url = found?.baseURL ?? offline!.url;
   const lines = [
     `NO LLM answers at ${s.baseURL}`,
     "Agents run on Switchboard's OFFLINE MODEL: deterministic rules, NOT an LLM.",
-    `Offline model: ${offline.url}. Start LM Studio (port 1234) or set LLM_BASE_URL for real answers.`,
+    `Offline model: ${url}. Start LM Studio (port 1234) or set LLM_BASE_URL for real answers.`,
   ];
   const width = Math.max(...lines.map((l) => l.length));
   const banner = [
@@ -87,9 +114,9 @@ export async function resolveModel(
   ];
   log(banner.join("\n"));
   return {
-    model: new OpenAIChatModel({ ...s, baseURL: offline.url, model: OFFLINE_MODEL_ID }),
-    baseURL: offline.url,
+    model: new OpenAIChatModel({ ...s, baseURL: url, model: OFFLINE_MODEL_ID }),
+    baseURL: url,
     offline,
-    close: () => offline.close(),
+    close: async () => offline?.close(),
   };
 }

@@ -6,20 +6,15 @@
  */
 import "server-only";
 import { OFFLINE_MODEL_ID, startOfflineModel, type OfflineModel } from "../offline-model";
-import { listModels, llmSettingsFromEnv } from "../runtime/llm-config";
-
-export interface LlmTarget {
-  readonly baseURL: string;
-  readonly model: string;
-  readonly apiKey: string;
-  readonly offline: boolean;
-}
+import { findLlm, llmSettingsFromEnv, type LlmTarget } from "../runtime/llm-config";
 
 const RECHECK_MS = 15_000;
 const state = globalThis as unknown as {
   __switchboardLlm?: { target: LlmTarget; at: number };
   __switchboardOffline?: Promise<OfflineModel>;
 };
+
+export type { LlmTarget };
 
 export async function llmTarget(): Promise<LlmTarget> {
   const cached = state.__switchboardLlm;
@@ -31,15 +26,8 @@ export async function llmTarget(): Promise<LlmTarget> {
 
 async function resolve(): Promise<LlmTarget> {
   const s = llmSettingsFromEnv();
-  const models = await listModels(s.baseURL, s.apiKey);
-  if (models !== null && models.length > 0) {
-    const model = s.model ?? models[0]!;
-    return { baseURL: s.baseURL, model, apiKey: s.apiKey, offline: model === OFFLINE_MODEL_ID };
-  }
-  const shared = `http://127.0.0.1:${process.env.OFFLINE_MODEL_PORT ?? 1235}/v1`;
-  if ((await listModels(shared, s.apiKey))?.includes(OFFLINE_MODEL_ID)) {
-    return { baseURL: shared, model: OFFLINE_MODEL_ID, apiKey: s.apiKey, offline: true };
-  }
+  const found = await findLlm(s);
+  if (found !== null) return found;
   state.__switchboardOffline ??= startOfflineModel({ port: 0 }).then((m) => {
     console.warn(
       `[server] no LLM at ${s.baseURL}: server agents use Switchboard's OFFLINE MODEL (rules, not an LLM) at ${m.url}`,

@@ -4,9 +4,8 @@
  * tab is hidden and frames stop), so a burst costs one render, not one per message. The page
  * also joins the mesh as a person (`runtime: "browser"`) to send, ask, hand off and broadcast.
  */
-import { createInbox, type NatsConnection } from "@nats-io/nats-core";
-import { compose, decodeMessage, encodeMessage, newId, subjects, type RejectReason } from "../protocol";
-import { AgentLink, consoleLogger } from "../transport";
+import { decodeMessage, newId, subjects, type RejectReason } from "../protocol";
+import { AgentLink, askWhoIsOnline, consoleLogger, type NatsConnection } from "../transport";
 import { connectNatsWs } from "../transport/connect-browser";
 import type { DashboardStore, Incoming } from "./dashboard-store";
 
@@ -87,17 +86,10 @@ export class LiveConnection {
 
   /** Asks every online agent to announce itself (at start and after every reconnect). */
   private discover(): void {
-    const nc = this.nc;
-    if (nc === null) return;
-    const inbox = createInbox();
-    const sub = nc.subscribe(inbox, {
-      callback: (err, msg) => {
-        if (err === null && msg.headers?.code !== 503) this.enqueue(msg.subject, msg.data);
-      },
-    });
-    setTimeout(() => sub.unsubscribe(), 5_000);
-    const m = compose("discover", this.o.store.getState().me, { content: "" });
-    nc.publish(subjects(this.o.root).discover(), encodeMessage(m), { reply: inbox });
+    if (this.nc === null) return;
+    askWhoIsOnline(this.nc, subjects(this.o.root), this.o.store.getState().me, (msg) =>
+      this.enqueue(msg.subject, msg.data),
+    );
   }
 
   private async followStatus(): Promise<void> {

@@ -13,6 +13,7 @@ export {
   type SendOptions,
 } from "./agent-link";
 export { RegistryWatcher, type RegistryListener, type RegistryWatcherOptions } from "./registry-watcher";
+export { askWhoIsOnline } from "./discovery";
 export { withNats, type RunInput, type RunnableAgent, type WithNatsOptions } from "./with-nats";
 export {
   AgentResponseError,

@@ -4,15 +4,8 @@
  * agent within one round trip instead of after the next heartbeat. Subscribes first, then asks,
  * so nobody who answers or announces in between is missed.
  */
-import { createInbox, type Msg, type NatsConnection, type Subscription } from "@nats-io/nats-core";
-import {
-  compose,
-  decodeMessage,
-  encodeMessage,
-  newId,
-  subjects as subjectsFor,
-  type Subjects,
-} from "../protocol";
+import type { Msg, NatsConnection, Subscription } from "@nats-io/nats-core";
+import { decodeMessage, newId, subjects as subjectsFor, type Subjects } from "../protocol";
 import {
   DEFAULT_MISSED_HEARTBEATS,
   EMPTY_REGISTRY,
@@ -20,6 +13,7 @@ import {
   type RegistryEvent,
   type RegistryState,
 } from "../registry/reducer";
+import { askWhoIsOnline } from "./discovery";
 import { consoleLogger, type Logger } from "./logger";
 import { Rejections } from "./rejections";
 
@@ -44,11 +38,13 @@ export class RegistryWatcher implements AsyncDisposable {
   private readonly missed: number;
   private readonly rejections: Rejections;
   private ticker: ReturnType<typeof setInterval> | undefined;
+  private readonly observerName: string;
 
   private constructor(private readonly o: RegistryWatcherOptions) {
     this.subjects = subjectsFor(o.root);
     this.missed = o.missedHeartbeats ?? DEFAULT_MISSED_HEARTBEATS;
     this.rejections = new Rejections(o.logger ?? consoleLogger("registry"));
+    this.observerName = o.observerName ?? `observer-${newId().slice(-8)}`;
   }
 
   static async start(options: RegistryWatcherOptions): Promise<RegistryWatcher> {
@@ -89,15 +85,7 @@ export class RegistryWatcher implements AsyncDisposable {
 
   /** Asks every online agent to announce itself; answers arrive through the usual path. */
   discover(): void {
-    const inbox = createInbox();
-    const sub = this.o.connection.subscribe(inbox, {
-      callback: (err, msg) => (err === null ? this.receive(msg) : undefined),
-    });
-    // Answers trickle in for a moment; the inbox is dropped once discovery is surely over.
-    setTimeout(() => sub.unsubscribe(), 5_000).unref?.();
-    const from = this.o.observerName ?? `observer-${newId().slice(-8)}`;
-    const m = compose("discover", from, { content: "" });
-    this.o.connection.publish(this.subjects.discover(), encodeMessage(m), { reply: inbox });
+    askWhoIsOnline(this.o.connection, this.subjects, this.observerName, (msg) => this.receive(msg));
   }
 
   async close(): Promise<void> {
@@ -124,8 +112,6 @@ export class RegistryWatcher implements AsyncDisposable {
   }
 
   private receive(msg: Msg): void {
-    // The server's "no responders" status on the discovery inbox: nobody is online, fine.
-    if (msg.headers?.code === 503) return;
     const decoded = decodeMessage(msg.data);
     if (!decoded.ok) return this.rejections.record(decoded.error.reason, decoded.error.message, msg.subject);
     const m = decoded.message;
