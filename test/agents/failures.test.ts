@@ -53,8 +53,10 @@ describe("LLM failures", () => {
     expect(took).toBeLessThanOrEqual(MODEL_TIMEOUT_MS + 1_000);
     // Heartbeats kept coming during the failure, and the agent still serves once the model is back.
     expect(beats.length).toBeGreaterThanOrEqual(Math.floor(took / HEARTBEAT_MS) - 1);
-    const statuses = beats.map((b) => (b.body.agent as { status: string }).status);
-    expect(statuses).toContain("busy");
+    // The heartbeats travel on another connection than the answer: wait for them to land.
+    const statuses = () => beats.map((b) => (b.body.agent as { status: string }).status);
+    await eventually(() => statuses().includes("busy"));
+    expect(statuses()).toContain("busy");
     await eventually(() => (beats.at(-1)?.body.agent as { status: string } | undefined)?.status === "online");
     if (mode !== "refused") {
       model.setMode("ok");
