@@ -65,3 +65,4 @@ export {
   type RejectReason,
 } from "./codec";
 export { HopLimitError, InvalidMessageError, InvalidNameError, MessageTooLargeError } from "./errors";
+export { ERROR_CODES, isErrorCode, type ErrorCode } from "./error-codes";

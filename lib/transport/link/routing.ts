@@ -3,7 +3,7 @@
  * can still be aimed wrongly: addressed to someone else, answering on another task's channel,
  * or asking us to reply somewhere of its choosing. Returns the problem in words, or null.
  */
-import type { AgentMessage, Subjects } from "../protocol";
+import type { AgentMessage, Subjects } from "../../protocol";
 
 export type Inbound = "direct" | "request" | "handoff" | "all" | "response" | "cancel" | "discover";
 

@@ -1,0 +1,54 @@
+/**
+ * Checking what arrives: bytes become a message only if they decode, validate and belong on the
+ * subject they came on, within the hop limit. Anything else is counted by reason, logged
+ * (rate-limited) and dropped; nothing here throws, so one bad message never stops a subscription.
+ */
+import { decodeMessage, type AgentMessage, type Subjects, type TaskMessage } from "../../protocol";
+import type { Rejections } from "../rejections";
+import { misrouting, type Inbound } from "./routing";
+
+export type { Inbound };
+
+export interface InboundOptions {
+  readonly name: string;
+  readonly subjects: Subjects;
+  readonly maxHops: number;
+  readonly maxMessageBytes: number;
+  /** A task over the hop limit whose sender waits: it is told why instead of being ignored. */
+  readonly onHopLimit: (m: TaskMessage, why: string) => void;
+}
+
+export class InboundCheck {
+  constructor(
+    private readonly o: InboundOptions,
+    readonly rejections: Rejections,
+  ) {}
+
+  /** Decodes and checks bytes that arrived on `subject`; null when dropped. */
+  decode(kind: Inbound, subject: string, data: Uint8Array): AgentMessage | null {
+    const decoded = decodeMessage(data, this.o.maxMessageBytes);
+    if (!decoded.ok) {
+      this.rejections.record(decoded.error.reason, decoded.error.message, subject);
+      return null;
+    }
+    return this.check(kind, subject, decoded.message);
+  }
+
+  /** Checks an already decoded message against the subject it came on; null when dropped. */
+  check(kind: Inbound, subject: string, m: AgentMessage): AgentMessage | null {
+    const { name, subjects, maxHops } = this.o;
+    const problem = misrouting(kind, m, subject, name, subjects);
+    if (problem !== null) {
+      this.rejections.record("misrouted", problem, subject);
+      return null;
+    }
+    if (m.hops > maxHops) {
+      this.rejections.record("hop_limit", `hop ${m.hops} is over the limit of ${maxHops}`, subject);
+      if (m.type === "direct" || m.type === "request" || m.type === "handoff") {
+        this.o.onHopLimit(m, `hop limit of ${maxHops} reached (agent loop?)`);
+      }
+      return null;
+    }
+    return m;
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * Asking and being answered: requests and handoffs we wait for (tracked in PendingRequests),
+ * fire-and-forget tasks and broadcasts whose answers we still accept, and the routing of every
+ * ack, stream chunk and response that arrives on our response subject.
+ */
+import type {
+  AckMessage,
+  HandoffMessage,
+  RequestMessage,
+  ResponseMessage,
+  StreamMessage,
+} from "../../protocol";
+import { NoAgentError } from "../errors";
+import { PendingRequests } from "../pending-requests";
+import type { Rejections } from "../rejections";
+import type { Wire } from "./wire";
+
+/** How many fire-and-forget sends we remember, so their answers are recognised. */
+const REMEMBERED_SENDS = 1_000;
+
+export interface WaitOptions {
+  readonly timeoutMs: number;
+  readonly signal?: AbortSignal | undefined;
+  readonly onStream?: ((chunk: StreamMessage) => void) | undefined;
+}
+
+export class Requester {
+  private readonly pending = new PendingRequests();
+  /** Tasks sent without waiting and broadcasts, whose answers we accept (broadcasts get many). */
+  private readonly sent = new Map<string, "task" | "broadcast">();
+
+  constructor(
+    private readonly wire: Wire,
+    private readonly ackTimeoutMs: number,
+    private readonly rejections: Rejections,
+    /** Gets the answers to what we sent without waiting. */
+    private readonly onAnswer: (m: ResponseMessage) => void,
+  ) {}
+
+  get size(): number {
+    return this.pending.size;
+  }
+
+  /** Remembers a task or broadcast sent without waiting, so its answers are accepted. */
+  remember(id: string, kind: "task" | "broadcast"): void {
+    this.sent.set(id, kind);
+    if (this.sent.size > REMEMBERED_SENDS) {
+      const oldest = this.sent.keys().next().value;
+      if (oldest !== undefined) this.sent.delete(oldest);
+    }
+  }
+
+  /** Publishes `m` (whose replyTo is set) and resolves with its response. */
+  ask(m: RequestMessage | HandoffMessage, subject: string, o: WaitOptions): Promise<ResponseMessage> {
+    const replyTo = m.replyTo ?? this.wire.subjects.response(this.wire.name, m.id);
+    const answer = this.pending.track(m.id, {
+      to: m.to,
+      timeoutMs: o.timeoutMs,
+      ackTimeoutMs: this.ackTimeoutMs,
+      signal: o.signal,
+      onStream: o.onStream,
+      flush: () => this.wire.nc.flush(),
+      // Nobody waits for the answer any more: ask the agent to stop working on it.
+      onAbandon: (why) =>
+        this.wire.send(this.wire.subjects.cancel(m.to), () =>
+          this.wire.compose("cancel", { to: m.to, content: why, inReplyTo: m.id }, {}),
+        ),
+    });
+    try {
+      this.wire.publish(subject, m, replyTo);
+    } catch (e) {
+      this.pending.fail(m.id, e);
+    }
+    return answer;
+  }
+
+  /** An ack, stream chunk or response on our response subject. */
+  answer(m: AckMessage | StreamMessage | ResponseMessage, subject: string): void {
+    switch (m.type) {
+      case "ack":
+        if (!this.pending.acknowledge(m.inReplyTo, m.from)) this.unexpected(m, subject);
+        return;
+      case "stream":
+        if (!this.pending.stream(m) && !this.sent.has(m.inReplyTo)) this.unexpected(m, subject);
+        return;
+      case "response": {
+        if (this.pending.settle(m)) return;
+        const kind = this.sent.get(m.inReplyTo);
+        if (kind === undefined) return this.unexpected(m, subject);
+        if (kind === "task") this.sent.delete(m.inReplyTo); // a broadcast may get many answers
+        this.onAnswer(m);
+        return;
+      }
+    }
+  }
+
+  /** The server's "no responders" status on one of our response subjects. */
+  noResponders(subject: string): void {
+    const parsed = this.wire.subjects.parse(subject);
+    if (parsed?.kind !== "response") return;
+    const to = this.pending.targetOf(parsed.id);
+    if (to !== undefined) this.pending.fail(parsed.id, new NoAgentError(to));
+  }
+
+  failAll(reason: Error): void {
+    this.pending.failAll(reason);
+  }
+
+  private unexpected(m: AckMessage | StreamMessage | ResponseMessage, subject: string): void {
+    this.rejections.record(
+      "unknown_request",
+      `${m.type} from ${m.from} to unknown or finished task ${m.inReplyTo}`,
+      subject,
+    );
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * The link's outgoing side: every envelope it sends is built here in the link's name and
+ * published here. Sending is synchronous: the client buffers and writes once per tick, so a loop
+ * of sends becomes one socket write. Bad names, oversized bodies and a closed link throw at once.
+ */
+import type { NatsConnection } from "@nats-io/nats-core";
+import {
+  compose,
+  encodeMessage,
+  type AgentMessage,
+  type ComposeOptions,
+  type Subjects,
+} from "../../protocol";
+import { LinkClosedError } from "../errors";
+import type { Logger } from "../logger";
+
+export interface WireOptions {
+  readonly nc: NatsConnection;
+  readonly name: string;
+  readonly subjects: Subjects;
+  readonly maxHops: number;
+  readonly maxMessageBytes: number;
+  readonly log: Logger;
+  /** Whether the link may still send (it is open). */
+  readonly isOpen: () => boolean;
+}
+
+export class Wire {
+  readonly nc: NatsConnection;
+  readonly name: string;
+  readonly subjects: Subjects;
+  readonly maxMessageBytes: number;
+  sent = 0;
+
+  constructor(private readonly o: WireOptions) {
+    this.nc = o.nc;
+    this.name = o.name;
+    this.subjects = o.subjects;
+    this.maxMessageBytes = o.maxMessageBytes;
+  }
+
+  get open(): boolean {
+    return this.o.isOpen();
+  }
+
+  /** Builds a message from this link; throws LinkClosedError once the link is closed. */
+  compose<T extends AgentMessage["type"]>(
+    type: T,
+    body: Parameters<typeof compose<T>>[2],
+    options: ComposeOptions,
+  ): Extract<AgentMessage, { type: T }> {
+    if (!this.o.isOpen()) throw new LinkClosedError(this.name);
+    return compose(type, this.name, body, { ...options, maxHops: this.o.maxHops });
+  }
+
+  /** Encodes (validating) and publishes; throws on a bad or oversized message. */
+  publish(subject: string, m: AgentMessage, reply?: string): void {
+    const bytes = encodeMessage(m, this.maxMessageBytes);
+    this.nc.publish(subject, bytes, reply === undefined ? undefined : { reply });
+    this.sent++;
+  }
+
+  /** Publishes a message of the link's own making; failures are logged, never thrown. */
+  send(subject: string, make: () => AgentMessage): boolean {
+    try {
+      this.publish(subject, make());
+      return true;
+    } catch (e) {
+      this.o.log.warn(`could not publish on ${subject}: ${(e as Error).message}`);
+      return false;
+    }
+  }
+
+  /** Flushes, waiting at most `ms`; never rejects (closing must not hang on a dead server). */
+  async flushWithin(ms: number): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      this.nc.flush().catch(() => {}),
+      new Promise<void>((r) => (timer = setTimeout(r, ms))),
+    ]).finally(() => clearTimeout(timer));
+  }
+}
