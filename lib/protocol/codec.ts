@@ -5,6 +5,7 @@
 import type { z } from "zod";
 import { InvalidMessageError, MessageTooLargeError } from "./errors";
 import { AgentMessage } from "./envelope";
+import { fastParse } from "./fast-envelope";
 import { MAX_JSON_DEPTH, MAX_MESSAGE_BYTES, PROTOCOL_VERSION } from "./limits";
 
 /** Why an incoming message was dropped. Decoding finds the first group, the transport the rest. */
@@ -64,6 +65,17 @@ export function decodeMessage(data: Uint8Array, maxBytes = MAX_MESSAGE_BYTES): D
 
 /** Validates an already-parsed value (the browser store and route handlers receive objects). */
 export function decodeValue(value: unknown): Decoded {
+  if (typeof value === "object" && value !== null && !Array.isArray(value)) {
+    // The common case, checked in one pass; anything it is unsure of takes the full path below,
+    // which also gives every error its reason and message.
+    const fast = fastParse(value as Record<string, unknown>);
+    if (fast !== undefined) return { ok: true, message: fast };
+  }
+  return decodeValueFully(value);
+}
+
+/** The full path: structure, version, then zod. Exported for the fast path's differential test. */
+export function decodeValueFully(value: unknown): Decoded {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     const kind = value === null ? "null" : Array.isArray(value) ? "an array" : typeof value;
     return fail("not_an_object", `body is ${kind}, not an object`);
@@ -84,14 +96,18 @@ export function decodeValue(value: unknown): Decoded {
 
 /** Validates and serializes; throws `InvalidMessageError` or `MessageTooLargeError`. */
 export function encodeMessage(message: AgentMessage, maxBytes = MAX_MESSAGE_BYTES): Uint8Array {
-  const parsed = AgentMessage.safeParse(message);
-  if (!parsed.success) {
-    throw new InvalidMessageError(
-      `invalid ${message.type} message: ${summarize(parsed.error)}`,
-      parsed.error,
-    );
+  let valid = fastParse(message as unknown as Record<string, unknown>);
+  if (valid === undefined) {
+    const parsed = AgentMessage.safeParse(message);
+    if (!parsed.success) {
+      throw new InvalidMessageError(
+        `invalid ${message.type} message: ${summarize(parsed.error)}`,
+        parsed.error,
+      );
+    }
+    valid = parsed.data;
   }
-  const bytes = encoder.encode(JSON.stringify(parsed.data));
+  const bytes = encoder.encode(JSON.stringify(valid));
   if (bytes.byteLength > maxBytes) throw new MessageTooLargeError(bytes.byteLength, maxBytes);
   return bytes;
 }
