@@ -5,6 +5,7 @@ import {
   encodeMessage,
   HopLimitError,
   InvalidMessageError,
+  MAX_JSON_DEPTH,
   MAX_MESSAGE_BYTES,
   MessageTooLargeError,
   newId,
@@ -142,5 +143,26 @@ describe("compose", () => {
     expect(new Set(ids).size).toBe(ids.length);
     for (const id of ids.slice(0, 100)) expect(id).toMatch(/^[0-9A-Za-z]{22}$/);
     expect(newId(1_000) < newId(2_000)).toBe(true);
+  });
+});
+
+describe("one depth limit for sending and receiving", () => {
+  it("refuses to send what a receiver would drop as too deep, and sends what it would take", () => {
+    const nest = (n: number): unknown => (n === 0 ? "leaf" : { k: nest(n - 1) });
+    // metadata sits at depth 1 of the envelope; its innermost object at depth 1 + n
+    const ok = compose(
+      "announcement",
+      "A",
+      { content: "" },
+      { metadata: { k: nest(MAX_JSON_DEPTH - 2) } as never },
+    );
+    const deep = compose(
+      "announcement",
+      "A",
+      { content: "" },
+      { metadata: { k: nest(MAX_JSON_DEPTH) } as never },
+    );
+    expect(decodeMessage(encodeMessage(ok)).ok).toBe(true);
+    expect(() => encodeMessage(deep)).toThrow(/deeper than/);
   });
 });

@@ -105,6 +105,10 @@ export function encodeMessage(message: AgentMessage, maxBytes = MAX_MESSAGE_BYTE
         parsed.error,
       );
     }
+    // What receivers would refuse as too deep is refused here, before it is sent.
+    const structural = checkStructure(parsed.data, 0);
+    if (structural !== null)
+      throw new InvalidMessageError(`invalid ${message.type} message: ${structural.message}`);
     valid = parsed.data;
   }
   const bytes = encoder.encode(JSON.stringify(valid));

@@ -3,12 +3,14 @@
  * envelope (a recursive union tried per value); this check does the same job in one pass.
  */
 import { z } from "zod";
+import { MAX_JSON_DEPTH } from "./limits";
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 export type JsonObject = { [key: string]: JsonValue };
 
 export function isJsonValue(v: unknown, depth = 0): v is JsonValue {
-  if (depth > 64) return false;
+  // A recursion guard; the envelope's own limit, counted from its root, is enforced by the codec.
+  if (depth > MAX_JSON_DEPTH) return false;
   switch (typeof v) {
     case "string":
     case "boolean":
