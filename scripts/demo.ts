@@ -2,19 +2,23 @@
 // broadcast, direct message, request/response, handoff and a chained interaction. Uses the
 // running stack (NATS_URL) when there is one; otherwise starts a private nats-server and the
 // demo agents itself. Each step is checked; a step that does not happen fails the script.
-import type { ResponseMessage } from "../lib/protocol";
+import { ConfigError, readConfig, type Config } from "../lib/config";
+import { subjects, type ResponseMessage } from "../lib/protocol";
 import { onlineAgents } from "../lib/registry/reducer";
 import { AgentLink, RegistryWatcher, silentLogger, type NatsConnection } from "../lib/transport";
 import { connectNats } from "../lib/transport/connect";
 import { demoAgents } from "../agents/demo/definitions";
-import { llmSettingsFromEnv, resolveModel } from "../agents/runtime/llm-config";
+import { llmSettings } from "../agents/llm/lookup";
+import { resolveModel } from "../agents/offline-model/fallback";
 import { startAgent } from "../agents/runtime/start-agent";
-import { startNatsServer as startPrivateServer } from "../test/harness/nats-server";
+import { startPrivateNatsServer } from "./nats";
 
 const TRIO = ["Weather-Bot", "Task-Coordinator", "General-Assistant"];
-const STEP_TIMEOUT_MS = Number(process.env.DEMO_STEP_TIMEOUT_MS ?? 60_000);
+const config = configOrExit();
+const STEP_TIMEOUT_MS = config.demoStepTimeoutMs;
+const root = config.subjectRoot;
 const cleanups: (() => Promise<unknown>)[] = [];
-const tty = process.stdout.isTTY;
+const tty = process.stdout.isTTY && !config.noColor;
 const bold = (s: string) => (tty ? `\x1b[1m${s}\x1b[0m` : s);
 const green = (s: string) => (tty ? `\x1b[32m${s}\x1b[0m` : s);
 const red = (s: string) => (tty ? `\x1b[31m${s}\x1b[0m` : s);
@@ -39,15 +43,25 @@ async function step<T>(title: string, body: () => Promise<T>): Promise<T> {
   }
 }
 
+/** A bad setting is one line naming the variable, not a stack trace. */
+function configOrExit(): Config {
+  try {
+    return readConfig(process.env);
+  } catch (e) {
+    console.error(`demo: ${e instanceof ConfigError ? e.message : String(e)}`);
+    process.exit(2);
+  }
+}
+
 const say = (line: string) => console.log(`   ${line}`);
 const short = (s: string, n = 160) => (s.length > n ? `${s.slice(0, n)}…` : s);
 
 async function connect(): Promise<NatsConnection> {
-  const url = process.env.NATS_URL ?? "nats://127.0.0.1:4222";
+  const url = config.natsUrl;
   try {
     return await connectNats({ servers: url, timeoutMs: 2_000 });
   } catch {
-    const server = await startPrivateServer({ jetstream: false });
+    const server = await startPrivateNatsServer();
     cleanups.push(() => server.stop());
     say(`(no NATS at ${url}: started a private nats-server at ${server.url})`);
     return connectNats({ servers: server.url });
@@ -57,22 +71,29 @@ async function connect(): Promise<NatsConnection> {
 async function main(): Promise<void> {
   const nc = await connect();
   cleanups.push(() => nc.close());
-  const registry = await RegistryWatcher.start({ connection: nc, discoveryMs: 300 });
+  const registry = await RegistryWatcher.start({ connection: nc, root, discoveryMs: 300 });
   cleanups.unshift(() => registry.close());
   const missing = TRIO.filter((n) => registry.state.agents[n]?.status !== "online");
   if (missing.length > 0) {
     say(`(${missing.join(", ")} not running: starting the demo agents here)`);
-    const llm = await resolveModel(llmSettingsFromEnv(), { allowOffline: true, log: (l) => say(l) });
+    const llm = await resolveModel(llmSettings(config), { allowOffline: true, log: (l) => say(l) });
     cleanups.push(() => llm.close());
     const online = () => onlineAgents(registry.state).map((e) => e.agent);
     for (const def of demoAgents().filter((d) => missing.includes(d.name))) {
-      const agent = await startAgent(def, { connection: nc, model: llm.model, online, logger: silentLogger });
+      const agent = await startAgent(def, {
+        connection: nc,
+        root,
+        model: llm.model,
+        online,
+        logger: silentLogger,
+      });
       cleanups.unshift(() => agent.close());
     }
   }
   const answers: ResponseMessage[] = [];
   const me = await AgentLink.start({
     connection: nc,
+    root,
     agent: { name: "Demo-Script", description: "the seed's demo sequence" },
     logger: silentLogger,
     handlers: { answer: (m) => void answers.push(m) },
@@ -135,18 +156,22 @@ async function main(): Promise<void> {
   await step(
     "Chained: Task-Coordinator routes a weather question to Weather-Bot, the answer comes back",
     async () => {
+      // Watches the whole root and picks Task-Coordinator's handoffs out by parsing: subjects are
+      // built and read only by lib/protocol, never by concatenation here.
+      const s = subjects(root);
       const handoffs: string[] = [];
-      const sub = nc.subscribe("agents.handoff.Task-Coordinator.to.*", {
-        callback: (_e, m) => void handoffs.push(m.subject),
+      const sub = nc.subscribe(s.wildcards.all, {
+        callback: (_e, m) => {
+          const p = s.parse(m.subject);
+          if (p?.kind === "handoff" && p.from === "Task-Coordinator") handoffs.push(p.to);
+        },
       });
       const r = await me.request("Task-Coordinator", "What's the weather in Berlin?", {
         timeoutMs: STEP_TIMEOUT_MS,
       });
       sub.unsubscribe();
       if (handoffs.length === 0) throw new Error("Task-Coordinator answered without handing off");
-      say(
-        `Demo-Script -> Task-Coordinator -> ${handoffs[0]!.split(".").at(-1)} -> back, thread ${r.threadId.slice(-6)}`,
-      );
+      say(`Demo-Script -> Task-Coordinator -> ${handoffs[0]} -> back, thread ${r.threadId.slice(-6)}`);
       say(`Task-Coordinator: ${short(r.content)}`);
     },
   );
@@ -156,6 +181,10 @@ async function main(): Promise<void> {
 
 async function cleanup(): Promise<void> {
   for (const c of cleanups) await c().catch(() => {});
+}
+
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => void cleanup().finally(() => process.exit(130)));
 }
 
 main()

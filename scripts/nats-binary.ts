@@ -3,6 +3,7 @@
 import { spawnSync } from "node:child_process";
 import { accessSync, constants } from "node:fs";
 import { delimiter, join } from "node:path";
+import { readConfig } from "../lib/config";
 
 export const INSTALL_HELP = `nats-server was not found. Install it, then retry:
   Debian/Ubuntu: sudo apt-get install -y nats-server
@@ -22,11 +23,18 @@ function isExecutable(path: string): boolean {
   }
 }
 
-export function findNatsServer(): string | null {
-  const fromEnv = process.env.NATS_SERVER_BIN;
-  if (fromEnv) return isExecutable(fromEnv) ? fromEnv : null;
+type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * NATS_SERVER_BIN when set (read through readConfig, like every setting); else the first
+ * nats-server on the environment's PATH or in the usual places. `env` is the caller's
+ * environment: the test harness and `npm run nats` pass their own (process.env by default).
+ */
+export function findNatsServer(env: Env = process.env): string | null {
+  const configured = readConfig(env).natsServerBin;
+  if (configured !== undefined) return isExecutable(configured) ? configured : null;
   // /usr/sbin is often missing from non-root PATHs, hence the explicit fallbacks.
-  const dirs = (process.env.PATH ?? "").split(delimiter).filter(Boolean);
+  const dirs = (env.PATH ?? "").split(delimiter).filter(Boolean);
   const candidates = [...dirs.map((dir) => join(dir, "nats-server")), ...FALLBACK_PATHS];
   return candidates.find(isExecutable) ?? null;
 }
@@ -44,13 +52,14 @@ function hasAptCandidate(): boolean {
   return candidate !== undefined && candidate !== "(none)";
 }
 
-export async function ensureNatsServer(): Promise<string> {
-  const found = findNatsServer();
+export async function ensureNatsServer(env: Env = process.env): Promise<string> {
+  const found = findNatsServer(env);
   if (found) return found;
 
-  const fromEnv = process.env.NATS_SERVER_BIN;
+  const configured = readConfig(env).natsServerBin;
   // An explicit override that is wrong is a user error; installing something else would hide it.
-  if (fromEnv) throw new Error(`NATS_SERVER_BIN=${fromEnv} is not an executable file.\n${INSTALL_HELP}`);
+  if (configured !== undefined)
+    throw new Error(`NATS_SERVER_BIN=${configured} is not an executable file.\n${INSTALL_HELP}`);
 
   const isRoot = process.getuid?.() === 0;
   const hasApt = spawnSync("apt-get", ["--version"], { stdio: "ignore" }).status === 0;
@@ -61,7 +70,7 @@ export async function ensureNatsServer(): Promise<string> {
   if (!hasAptCandidate()) run("apt-get", ["update"]);
   run("apt-get", ["install", "-y", "nats-server"]);
 
-  const installed = findNatsServer();
+  const installed = findNatsServer(env);
   if (!installed)
     throw new Error(`apt-get install succeeded but nats-server is still not found.\n${INSTALL_HELP}`);
   return installed;

@@ -1,8 +1,8 @@
 // `npm run nats`: run the local NATS server with the repo's nats-server.conf in the foreground.
 import { spawn, type ChildProcess, type StdioOptions } from "node:child_process";
-import { mkdirSync, realpathSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync } from "node:fs";
 import { connect } from "node:net";
-import { constants } from "node:os";
+import { constants, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ensureNatsServer } from "./nats-binary";
@@ -56,6 +56,57 @@ export async function startNatsServer(opts: StartNatsServerOptions = {}): Promis
   if (await isPortInUse(NATS_HOST, NATS_PORT)) throw new PortInUseError(NATS_HOST, NATS_PORT);
   mkdirSync(join(cwd, ".data", "jetstream"), { recursive: true });
   return spawn(bin, ["-c", configPath], { cwd, stdio: opts.stdio ?? "inherit" });
+}
+
+export interface PrivateNatsServer {
+  /** "nats://127.0.0.1:PORT" */
+  readonly url: string;
+  /** Stops the server and removes its directory. */
+  stop(): Promise<void>;
+}
+
+/**
+ * A throwaway nats-server on a free port, for `npm run demo:script` when no server runs: no
+ * JetStream, no WebSocket, nothing on disk but the ports file it writes to say which port it got.
+ */
+export async function startPrivateNatsServer(timeoutMs = 10_000): Promise<PrivateNatsServer> {
+  const bin = await ensureNatsServer();
+  const dir = mkdtempSync(join(tmpdir(), "switchboard-nats-"));
+  const child = spawn(bin, ["-a", NATS_HOST, "-p", "-1", "--ports_file_dir", dir], { stdio: "ignore" });
+  // Never outlives us, even when we exit without stop() (a signal, a crash).
+  const reap = () => {
+    child.kill("SIGKILL");
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.once("exit", reap);
+  const stop = async () => {
+    process.off("exit", reap);
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((r) => child.once("exit", r));
+      child.kill("SIGTERM");
+      await exited;
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const file = readdirSync(dir).find((f) => f.endsWith(".ports"));
+    try {
+      const ports = JSON.parse(readFileSync(join(dir, file ?? ""), "utf8")) as { nats?: string[] };
+      const url = ports.nats?.[0];
+      if (url !== undefined) {
+        await waitForPort(NATS_HOST, Number(new URL(url).port), Math.max(0, deadline - Date.now()));
+        return { url, stop };
+      }
+    } catch {
+      // not written yet (or caught mid-write): look again
+    }
+    if (child.exitCode !== null || Date.now() > deadline) {
+      await stop();
+      throw new Error(`a private nats-server (${bin}) did not start within ${timeoutMs} ms`);
+    }
+    await new Promise((r) => setTimeout(r, 25));
+  }
 }
 
 async function main(): Promise<void> {

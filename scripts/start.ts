@@ -4,18 +4,23 @@
 // and prints who comes online and goes offline, until Ctrl-C.
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, openSync } from "node:fs";
+import { readConfig } from "../lib/config";
 import { RegistryWatcher } from "../lib/transport";
 import { connectNats } from "../lib/transport/connect";
 import { isPortInUse, NATS_HOST, NATS_PORT, startNatsServer, waitForPort } from "./nats";
 import { buildDashboard, serveDashboard } from "./next-app";
 
-const DASHBOARD_PORT = Number(process.env.PORT ?? 3000);
-
 const children: ChildProcess[] = [];
 let stopping = false;
 
 async function main(): Promise<void> {
+  const config = readConfig(process.env);
+  const dashboardPort = config.port;
+  const root = config.subjectRoot;
   const natsUrl = `nats://${NATS_HOST}:${NATS_PORT}`;
+  // What every child is told explicitly, so the dashboard, the agents and this watcher agree on
+  // the server and the subject root whatever else their environment holds.
+  const shared = { NATS_URL: natsUrl, SWITCHBOARD_SUBJECT_ROOT: root };
   if (await isPortInUse(NATS_HOST, NATS_PORT)) {
     console.log(`[start] a NATS server already listens on ${NATS_HOST}:${NATS_PORT}; using it`);
   } else {
@@ -29,25 +34,23 @@ async function main(): Promise<void> {
     );
   }
 
-  if (await isPortInUse("127.0.0.1", DASHBOARD_PORT)) {
-    throw new Error(`port ${DASHBOARD_PORT} is taken; stop what runs there or set PORT`);
+  if (await isPortInUse("127.0.0.1", dashboardPort)) {
+    throw new Error(`port ${dashboardPort} is taken; stop what runs there or set PORT`);
   }
   buildDashboard();
-  const web = serveDashboard(DASHBOARD_PORT, {
-    NATS_WS_URL: process.env.NATS_WS_URL ?? `ws://${NATS_HOST}:9222`,
-  });
+  const web = serveDashboard(dashboardPort, { ...shared, NATS_WS_URL: config.natsWsUrl });
   supervise("dashboard", web, "see its output above");
-  await waitForPort("127.0.0.1", DASHBOARD_PORT, 30_000);
-  console.log(`[start] dashboard: http://127.0.0.1:${DASHBOARD_PORT}`);
+  await waitForPort("127.0.0.1", dashboardPort, 30_000);
+  console.log(`[start] dashboard: http://127.0.0.1:${dashboardPort}`);
 
   const agents = spawn(process.execPath, ["--import", "tsx", "agents/main.ts"], {
     stdio: "inherit",
-    env: { ...process.env, NATS_URL: natsUrl },
+    env: { ...process.env, ...shared },
   });
   supervise("agents", agents, "see its output above");
 
   const nc = await connectNats({ servers: natsUrl, name: "switchboard-start", timeoutMs: 10_000 });
-  const watcher = await RegistryWatcher.start({ connection: nc });
+  const watcher = await RegistryWatcher.start({ connection: nc, root });
   const seen = new Map<string, string>();
   const report = () => {
     for (const [name, e] of Object.entries(watcher.state.agents)) {
@@ -60,7 +63,7 @@ async function main(): Promise<void> {
   report();
   watcher.onChange(report);
   console.log(
-    `[start] ready: open http://127.0.0.1:${DASHBOARD_PORT}. Also: npm run cli -- ls | tail, npm run demo:script. Ctrl-C stops everything.`,
+    `[start] ready: open http://127.0.0.1:${dashboardPort} (subjects under ${root}.>). Also: npm run cli -- ls | tail, npm run demo:script. Ctrl-C stops everything.`,
   );
 
   for (const signal of ["SIGINT", "SIGTERM"] as const) {

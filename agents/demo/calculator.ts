@@ -4,39 +4,12 @@
  */
 import type { NatsConnection } from "../../lib/transport";
 import { withNats, type AgentLink, type Logger } from "../../lib/transport";
+import { evaluateArithmetic } from "../tools/arithmetic";
 
-/** Evaluates + - * / ( ) on numbers. No eval: a tiny recursive-descent parser. */
+/** Evaluates + - * / ( ) on numbers (the same arithmetic as the `calculate` tool). */
 export class Calculator {
   evaluate(expression: string): number {
-    const tokens = expression.match(/\d+(?:\.\d+)?|[-+*/()]/g) ?? [];
-    let i = 0;
-    const peek = () => tokens[i];
-    const next = () => tokens[i++];
-    const primary = (): number => {
-      const t = next();
-      if (t === "(") {
-        const v = sum();
-        if (next() !== ")") throw new Error("missing )");
-        return v;
-      }
-      if (t === "-") return -primary();
-      const n = Number(t);
-      if (t === undefined || Number.isNaN(n)) throw new Error(`unexpected ${t ?? "end of input"}`);
-      return n;
-    };
-    const product = (): number => {
-      let v = primary();
-      while (peek() === "*" || peek() === "/") v = next() === "*" ? v * primary() : v / primary();
-      return v;
-    };
-    const sum = (): number => {
-      let v = product();
-      while (peek() === "+" || peek() === "-") v = next() === "+" ? v + product() : v - product();
-      return v;
-    };
-    const v = sum();
-    if (i < tokens.length) throw new Error(`unexpected ${tokens[i]}`);
-    return v;
+    return evaluateArithmetic(expression);
   }
 }
 
@@ -45,6 +18,7 @@ export function calculatorOnNats(
   calc: Calculator,
   connection: NatsConnection,
   logger?: Logger,
+  root?: string,
 ): Promise<AgentLink> {
   return withNats(
     {
@@ -59,6 +33,10 @@ export function calculatorOnNats(
         return `${expression.trim()} = ${calc.evaluate(expression)}`;
       },
     },
-    { connection, ...(logger === undefined ? {} : { logger }) },
+    {
+      connection,
+      ...(logger === undefined ? {} : { logger }),
+      ...(root === undefined ? {} : { root }),
+    },
   );
 }

@@ -2,24 +2,9 @@
  * The seed's demo trio, as data. Weather-Bot has a forecast tool; Task-Coordinator routes work
  * to whoever has the capability; General-Assistant answers the rest.
  */
-import { z } from "zod";
-import { defineTool, type AgentDefinition } from "../runtime/definition";
-import { describeForecast, OfflineForecastTable, type ForecastSource } from "./forecast";
-
-export function weatherTool(source: ForecastSource) {
-  return defineTool({
-    name: "get_weather",
-    description: "Get the weather forecast for a city, for 1 to 3 days.",
-    parameters: z.object({
-      city: z.string().min(1).max(100).describe("City name, e.g. Oslo"),
-      days: z.int().min(1).max(3).default(1).describe("Number of days"),
-    }),
-    execute: async ({ city, days }, ctx) => {
-      const f = await source.forecast(city, days, ctx.signal);
-      return JSON.stringify({ summary: describeForecast(f), days: f });
-    },
-  });
-}
+import type { AgentDefinition } from "../runtime/definition";
+import { OfflineForecastTable, type ForecastSource } from "../tools/forecast";
+import { weatherTool } from "../tools/weather";
 
 export function weatherBot(source: ForecastSource = new OfflineForecastTable()): AgentDefinition {
   return {

@@ -1,9 +1,8 @@
 // `tsx agents/offline-model/main.ts [--port 1235] [--host 127.0.0.1] [--verbose]`: run the offline model in
 // the foreground. Port defaults to $OFFLINE_MODEL_PORT, else 1235 (LM Studio keeps 1234).
 import { parseArgs } from "node:util";
+import { ConfigError, readConfig } from "../../lib/config";
 import { startOfflineModel } from "./server";
-
-const DEFAULT_PORT = 1235;
 
 const { values } = parseArgs({
   options: {
@@ -12,10 +11,16 @@ const { values } = parseArgs({
     verbose: { type: "boolean", default: false },
   },
 });
-const portText = values.port ?? process.env.OFFLINE_MODEL_PORT ?? String(DEFAULT_PORT);
-const port = Number(portText);
-if (!/^\d+$/.test(portText) || port > 65535) {
-  console.error(`offline model: invalid port ${JSON.stringify(portText)}`);
+let port: number;
+try {
+  // --port is checked by the same rule as OFFLINE_MODEL_PORT, and wins over it.
+  const env = values.port === undefined ? process.env : { ...process.env, OFFLINE_MODEL_PORT: values.port };
+  port = readConfig(env).offlineModelPort;
+} catch (e) {
+  const fromFlag =
+    e instanceof ConfigError && e.variable === "OFFLINE_MODEL_PORT" && values.port !== undefined;
+  const why = fromFlag ? `--port ${e.problem}, got ${JSON.stringify(values.port)}` : (e as Error).message;
+  console.error(`offline model: ${why}`);
   process.exit(2);
 }
 

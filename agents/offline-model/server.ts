@@ -7,9 +7,11 @@ import { createHash } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
+import { OFFLINE_MODEL_HEADER, OFFLINE_MODEL_ID } from "../llm/offline-marker";
 import { decide, type ChatRequest, type Decision } from "./rules";
 
-export const OFFLINE_MODEL_ID = "switchboard-offline";
+// Defined by the lookup that recognises the offline model; re-exported for its users.
+export { OFFLINE_MODEL_ID };
 export const FAILURE_MODES = ["ok", "error500", "rate429", "hang", "garbage", "slow-stream"] as const;
 export type FailureMode = (typeof FAILURE_MODES)[number];
 
@@ -68,7 +70,7 @@ export async function startOfflineModel(opts: OfflineModelOptions = {}): Promise
   };
 
   const server = createServer((req, res) => {
-    res.setHeader("x-switchboard-offline-model", "true");
+    res.setHeader(OFFLINE_MODEL_HEADER, "true");
     handle(req, res).catch((err: unknown) => {
       if (res.headersSent || res.destroyed) res.destroy();
       else sendError(res, 500, `offline model failed: ${String(err)}`, "server_error");

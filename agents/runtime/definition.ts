@@ -4,24 +4,11 @@
  */
 import { z } from "zod";
 import type { AgentProfile, AgentRuntime } from "../../lib/protocol";
+import type { Tool } from "../tools/tool";
 
-export interface ToolContext {
-  readonly signal: AbortSignal;
-  /** The agent running the tool. */
-  readonly agent: string;
-}
-
-export interface Tool<P extends z.ZodType = z.ZodType> {
-  readonly name: string;
-  readonly description: string;
-  readonly parameters: P;
-  execute(args: z.infer<P>, ctx: ToolContext): Promise<string> | string;
-}
-
-/** Identity helper that keeps a tool's argument type tied to its schema. */
-export function defineTool<P extends z.ZodType>(tool: Tool<P>): Tool {
-  return tool as unknown as Tool;
-}
+// Tools are defined below the runtime (the catalog needs them without it); re-exported here
+// because an agent definition is where a reader looks for them.
+export { defineTool, type Tool, type ToolContext } from "../tools/tool";
 
 export interface AgentDefinition {
   readonly name: string;

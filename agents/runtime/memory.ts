@@ -2,7 +2,7 @@
  * What an agent remembers of each conversation: the turns of a thread, bounded per thread and in
  * number of threads (least recently used goes first), so a long-lived agent's memory stays flat.
  */
-import type { ChatMessage } from "./model";
+import type { ChatMessage } from "../llm/model";
 
 export class ThreadMemory {
   private readonly threads = new Map<string, ChatMessage[]>();

@@ -3,12 +3,18 @@
  * answers without tools, hands the task off, or runs out of steps. The outcome is a union on
  * `type`; the runner never throws, so every failure becomes an answer to whoever asked.
  */
-import { HopLimitError, type AgentMetadata, type TaskMessage } from "../../lib/protocol";
+import {
+  HopLimitError,
+  isErrorCode,
+  type AgentMetadata,
+  type ErrorCode,
+  type TaskMessage,
+} from "../../lib/protocol";
 import type { AgentLink } from "../../lib/transport";
 import { commsTools, HandoffArgs } from "./comms-tools";
 import { toolSpec, type AgentDefinition, type Tool } from "./definition";
 import { ThreadMemory } from "./memory";
-import { ModelError, type ChatMessage, type ChatModel } from "./model";
+import { MODEL_FAILURE_CODES, ModelError, type ChatMessage, type ChatModel } from "../llm/model";
 import { act } from "./steps/act";
 import { decide } from "./steps/decide";
 import { observe, type Incoming } from "./steps/observe";
@@ -18,7 +24,7 @@ export type RunOutcome =
   | { readonly type: "answer"; readonly content: string; readonly steps: number }
   | { readonly type: "handed_off"; readonly to: string; readonly content: string }
   | { readonly type: "silent" }
-  | { readonly type: "failed"; readonly code: string; readonly message: string }
+  | { readonly type: "failed"; readonly code: ErrorCode; readonly message: string }
   | { readonly type: "canceled"; readonly reason: string };
 
 export interface RunnerOptions {
@@ -139,16 +145,19 @@ export class Runner {
   private failure(e: unknown, signal: AbortSignal): RunOutcome {
     if (signal.aborted)
       return { type: "canceled", reason: String((signal.reason as Error)?.message ?? signal.reason) };
-    if (e instanceof ModelError) return { type: "failed", code: `llm_${e.kind}`, message: e.message };
+    if (e instanceof ModelError)
+      return { type: "failed", code: MODEL_FAILURE_CODES[e.kind], message: e.message };
     if (e instanceof HopLimitError) return { type: "failed", code: "hop_limit", message: e.message };
-    const err = e as { name?: string; code?: string; message?: string };
-    const code =
-      err.code ??
-      (err.name === "NoAgentError"
+    const err = e as { name?: string; code?: unknown; message?: string };
+    // A delegated task's failure passes its code on when it is one of ours; anything else (a
+    // peer's own code, a client library's) is not vocabulary we send.
+    const code: ErrorCode = isErrorCode(err.code)
+      ? err.code
+      : err.name === "NoAgentError"
         ? "no_agent"
         : err.name === "RequestTimeoutError"
           ? "timeout"
-          : "run_failed");
+          : "run_failed";
     return { type: "failed", code, message: err.message ?? String(e) };
   }
 }

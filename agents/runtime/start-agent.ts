@@ -1,10 +1,10 @@
 /**
  * Brings an agent definition to life on NATS: a link whose task handlers run the OODA loop, a
  * view of who is online, and status kept honest (busy while a run is under way). Model calls are
- * gated (one at a time by default, see gated-model.ts); runs themselves are bounded by the
+ * gated (one at a time by default, see agents/llm/gated-model.ts); runs themselves are bounded by the
  * link's limit on running tasks.
  */
-import type { AgentMetadata, AnnouncementMessage, TaskMessage } from "../../lib/protocol";
+import type { AgentMetadata, AnnouncementMessage, ErrorCode, TaskMessage } from "../../lib/protocol";
 import { onlineAgents } from "../../lib/registry/reducer";
 import {
   consoleLogger,
@@ -16,8 +16,8 @@ import {
   type Reply,
 } from "../../lib/transport";
 import { profileOf, type AgentDefinition } from "./definition";
-import { GatedModel } from "./gated-model";
-import type { ChatModel } from "./model";
+import { GatedModel } from "../llm/gated-model";
+import type { ChatModel } from "../llm/model";
 import { Runner, type RunOutcome } from "./runner";
 
 export interface StartAgentOptions {
@@ -127,11 +127,9 @@ function toReply(outcome: RunOutcome, model: string): Reply {
         status: "error",
         error: { code: outcome.code, message: outcome.message },
       };
-    case "canceled":
-      return {
-        content: outcome.reason,
-        status: "canceled",
-        error: { code: "canceled", message: outcome.reason },
-      };
+    case "canceled": {
+      const code: ErrorCode = "canceled";
+      return { content: outcome.reason, status: "canceled", error: { code, message: outcome.reason } };
+    }
   }
 }

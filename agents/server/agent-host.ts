@@ -1,16 +1,17 @@
 /**
  * Agents that run inside the Next.js server, started and stopped through /api/agents. They live
  * in one process-wide host (kept on globalThis so it survives module reloads), keep running
- * across page reloads, and leave gracefully (offline announcement) when stopped.
+ * across page reloads, and leave gracefully (offline announcement) when stopped. Its settings
+ * come from the route handlers' server context (app/api/server-context.ts), which reads them.
  */
 import "server-only";
 import { onlineAgents } from "../../lib/registry/reducer";
 import { RegistryWatcher, type NatsConnection } from "../../lib/transport";
 import { connectNats } from "../../lib/transport/connect";
+import type { LlmTarget } from "../llm/lookup";
+import { OpenAIChatModel } from "../llm/openai-model";
 import { definitionFromSpec, type AgentSpec } from "../runtime/agent-spec";
-import { OpenAIChatModel } from "../runtime/openai-model";
 import { startAgent, type RunningAgent } from "../runtime/start-agent";
-import { llmTarget } from "./llm-target";
 
 /** How long a name check waits for "who is online?" answers (they take a few ms on a LAN). */
 const DISCOVERY_WAIT_MS = 150;
@@ -40,6 +41,16 @@ export class UnknownAgentError extends Error {
   }
 }
 
+export interface AgentHostOptions {
+  readonly natsUrl: string;
+  /** Subject root of the mesh the agents join. */
+  readonly root: string;
+  /** Deadline of one model call (ms). */
+  readonly llmTimeoutMs: number;
+  /** The LLM server an agent started now uses (agents/server/llm-target.ts). */
+  readonly llm: () => Promise<LlmTarget>;
+}
+
 export class AgentHost {
   private readonly running = new Map<string, { agent: RunningAgent; info: HostedAgent }>();
   private readonly starting = new Set<string>();
@@ -47,21 +58,23 @@ export class AgentHost {
   private constructor(
     private readonly nc: NatsConnection,
     private readonly registry: RegistryWatcher,
+    private readonly o: AgentHostOptions,
   ) {}
 
-  static get(): Promise<AgentHost> {
+  /** The process-wide host; the options of the call that creates it are the ones it keeps. */
+  static get(options: AgentHostOptions): Promise<AgentHost> {
     const g = globalThis as unknown as { __switchboardHost?: Promise<AgentHost> };
-    g.__switchboardHost ??= AgentHost.create().catch((e: unknown) => {
+    g.__switchboardHost ??= AgentHost.create(options).catch((e: unknown) => {
       g.__switchboardHost = undefined; // let the next call try again (NATS may come back)
       throw e;
     });
     return g.__switchboardHost;
   }
 
-  private static async create(): Promise<AgentHost> {
-    const nc = await connectNats({ name: "switchboard-server-agents", timeoutMs: 3_000 });
-    const registry = await RegistryWatcher.start({ connection: nc, discoveryMs: 300 });
-    return new AgentHost(nc, registry);
+  private static async create(o: AgentHostOptions): Promise<AgentHost> {
+    const nc = await connectNats({ servers: o.natsUrl, name: "switchboard-server-agents", timeoutMs: 3_000 });
+    const registry = await RegistryWatcher.start({ connection: nc, root: o.root, discoveryMs: 300 });
+    return new AgentHost(nc, registry, o);
   }
 
   list(): HostedAgent[] {
@@ -88,15 +101,16 @@ export class AgentHost {
     if (seen !== undefined && seen.status !== "offline") {
       throw new AgentNameTakenError(spec.name, `runs in ${seen.agent.runtime}`);
     }
-    const llm = await llmTarget();
+    const llm = await this.o.llm();
     const model = new OpenAIChatModel({
       baseURL: llm.baseURL,
       apiKey: llm.apiKey,
       model: spec.model ?? llm.model,
-      timeoutMs: Number(process.env.LLM_TIMEOUT_MS ?? 60_000),
+      timeoutMs: this.o.llmTimeoutMs,
     });
     const agent = await startAgent(definitionFromSpec(spec, "server"), {
       connection: this.nc,
+      root: this.o.root,
       model,
       online: () => onlineAgents(this.registry.state).map((e) => e.agent),
     });

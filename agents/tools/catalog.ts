@@ -3,12 +3,10 @@
  * browser tab or on the server (no file system, no network beyond what the tool states).
  */
 import { z } from "zod";
-import { Calculator } from "../demo/calculator";
-import { weatherTool } from "../demo/definitions";
-import { OfflineForecastTable } from "../demo/forecast";
-import { defineTool, type Tool } from "../runtime/definition";
-
-const calculator = new Calculator();
+import { defineTool, type Tool } from "./tool";
+import { evaluateArithmetic } from "./arithmetic";
+import { OfflineForecastTable } from "./forecast";
+import { weatherTool } from "./weather";
 
 export const TOOL_CATALOG: Readonly<Record<string, Tool>> = {
   get_weather: weatherTool(new OfflineForecastTable()),
@@ -16,7 +14,7 @@ export const TOOL_CATALOG: Readonly<Record<string, Tool>> = {
     name: "calculate",
     description: "Evaluate an arithmetic expression with + - * / and parentheses.",
     parameters: z.object({ expression: z.string().min(1).max(500) }),
-    execute: ({ expression }) => `${expression} = ${calculator.evaluate(expression)}`,
+    execute: ({ expression }) => `${expression} = ${evaluateArithmetic(expression)}`,
   }),
   current_time: defineTool({
     name: "current_time",

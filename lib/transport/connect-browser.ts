@@ -3,10 +3,11 @@
  * maintained successor of `nats.ws`. Always give a scheme: "host:port" alone means wss://...:443.
  */
 import { wsconnect, type NatsConnection } from "@nats-io/nats-core";
+import { DEFAULTS } from "../config";
 import { connectionDefaults, type ConnectOptions } from "./connection-options";
 
 export async function connectNatsWs(
   options: ConnectOptions & { servers: string | string[] },
 ): Promise<NatsConnection> {
-  return wsconnect(connectionDefaults(options, "ws://127.0.0.1:9222"));
+  return wsconnect(connectionDefaults(options, DEFAULTS.natsWsUrl));
 }

@@ -3,10 +3,11 @@
  * connect-browser.ts; both hand back the same `NatsConnection` type the rest of the layer uses.
  */
 import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { DEFAULTS } from "../config";
 import { connectionDefaults, type ConnectOptions } from "./connection-options";
 
 export type { NatsConnection };
 
 export async function connectNats(options: ConnectOptions = {}): Promise<NatsConnection> {
-  return connect(connectionDefaults(options, process.env.NATS_URL ?? "nats://127.0.0.1:4222"));
+  return connect(connectionDefaults(options, DEFAULTS.natsUrl));
 }

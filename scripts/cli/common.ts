@@ -3,16 +3,20 @@
  * connecting with a readable failure, and the CLI's own agent identity.
  */
 import { randomBytes } from "node:crypto";
+import type { Config } from "../../lib/config";
 import { AgentLink, type Logger, type NatsConnection } from "../../lib/transport";
 import { connectNats } from "../../lib/transport/connect";
 
-export const DEFAULT_NATS_URL = "nats://127.0.0.1:4222";
-
 export interface GlobalOptions {
+  /** --nats, else NATS_URL's setting. */
   readonly nats: string;
   /** Sender name of this client. */
   readonly as: string;
   readonly json: boolean;
+  /** The subject root (SWITCHBOARD_SUBJECT_ROOT), the same for every command. */
+  readonly root: string;
+  /** The rest of the settings (read once, by main.ts). */
+  readonly config: Config;
 }
 
 /** An error meant for the user: printed as one line `switchboard: <message>`, exits with `code`. */
@@ -91,15 +95,20 @@ export const stderrLogger: Logger = {
   error: (message) => process.stderr.write(`switchboard: ${message}\n`),
 };
 
-/** The CLI as an agent: connects, runs `body`, and always closes (announcing offline). */
+/**
+ * The CLI as a client of the mesh: connects, runs `body`, and always closes. A one-shot command
+ * is not an agent: its link announces no presence, sends no heartbeats and serves nothing, and
+ * listens only for answers to what it sent, so running it leaves no trace in the registry.
+ */
 export async function withLink<T>(g: GlobalOptions, body: (link: AgentLink) => Promise<T>): Promise<T> {
   const nc = await connectOrFail(g.nats);
   let link: AgentLink;
   try {
     link = await AgentLink.start({
       connection: nc,
+      mode: "client",
+      root: g.root,
       agent: { name: g.as, description: "command-line client", runtime: "process" },
-      heartbeatMs: 30_000,
       ownsConnection: true,
       logger: stderrLogger,
     });
@@ -107,7 +116,7 @@ export async function withLink<T>(g: GlobalOptions, body: (link: AgentLink) => P
     await nc.close().catch(() => {});
     throw e;
   }
-  // Ctrl-C while waiting for an answer: still say goodbye, so registries do not wait for heartbeats.
+  // Ctrl-C while waiting for an answer: close the link, which cancels what it was waiting for.
   const interrupt = () => void link.close().finally(() => process.exit(130));
   process.once("SIGINT", interrupt);
   try {
@@ -123,10 +132,9 @@ export function out(line = ""): void {
   process.stdout.write(`${line}\n`);
 }
 
-/** Width for cutting lines: the terminal's, else $COLUMNS, else 1000 (piped output is hardly cut). */
-export function terminalWidth(): number {
-  const fromEnv = Number(process.env.COLUMNS);
-  return process.stdout.columns ?? (Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : 1_000);
+/** Width for cutting lines: the terminal's, else COLUMNS, else 1000 (piped output is hardly cut). */
+export function terminalWidth(columns: number | undefined): number {
+  return process.stdout.columns ?? columns ?? 1_000;
 }
 
 /** Parses a positive integer option, or throws a UsageError naming it. */

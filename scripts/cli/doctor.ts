@@ -6,6 +6,8 @@
  */
 import OpenAI from "openai";
 import { WebSocket as NodeWebSocket } from "ws";
+import { OFFLINE_MODEL_HEADER, OFFLINE_MODEL_ID, offlineModelUrl } from "../../agents/llm/lookup";
+import { DEFAULTS, type Config } from "../../lib/config";
 import { MAX_MESSAGE_BYTES } from "../../lib/protocol";
 import { AgentLink, silentLogger, type NatsConnection } from "../../lib/transport";
 import { connectNats } from "../../lib/transport/connect";
@@ -14,14 +16,16 @@ import { connectProblem, out, seconds, shortId, str, type Command } from "./comm
 import { styleFor, type Style } from "./format";
 
 export interface DoctorOptions {
-  /** Default: NATS_URL or nats://127.0.0.1:4222. */
+  /** Default: NATS_URL's setting. */
   readonly natsUrl: string;
-  /** Default: NATS_WS_URL or ws://127.0.0.1:9222. */
+  /** Default: NATS_WS_URL's setting. */
   readonly wsUrl: string;
-  /** OpenAI-compatible base URL. Default: LLM_BASE_URL or http://localhost:1234/v1 (LM Studio). */
+  /** OpenAI-compatible base URL. Default: LLM_BASE_URL's setting (LM Studio). */
   readonly llmBaseUrl: string;
-  /** Default: LLM_API_KEY or "lm-studio". */
+  /** Default: LLM_API_KEY's setting. */
   readonly llmApiKey?: string;
+  /** Subject root of the agent round trip (default "agents"; SWITCHBOARD_SUBJECT_ROOT's setting). */
+  readonly root?: string;
   /** Model for the test completion. Default: LLM_MODEL, else the first one listed. */
   readonly llmModel?: string;
   /** Per NATS connection attempt (ms, default 3000). */
@@ -54,18 +58,15 @@ export const FIX = {
   llm: "start LM Studio and load a model (Developer → Start Server, port 1234), or set LLM_BASE_URL; `npm start` falls back to the offline model",
 } as const;
 
-/** The header and model id by which Switchboard's offline model tells itself apart. */
-export const OFFLINE_MODEL_HEADER = "x-switchboard-offline-model";
-export const OFFLINE_MODEL_ID = "switchboard-offline";
-
-export function doctorDefaults(env: NodeJS.ProcessEnv = process.env): DoctorOptions {
+export function doctorDefaults(c: Config): DoctorOptions {
   return {
-    natsUrl: env.NATS_URL ?? "nats://127.0.0.1:4222",
-    wsUrl: env.NATS_WS_URL ?? "ws://127.0.0.1:9222",
-    llmBaseUrl: env.LLM_BASE_URL ?? "http://localhost:1234/v1",
-    llmApiKey: env.LLM_API_KEY ?? "lm-studio",
-    offlineFallbackUrl: `http://127.0.0.1:${env.OFFLINE_MODEL_PORT ?? 1235}/v1`,
-    ...(env.LLM_MODEL === undefined || env.LLM_MODEL === "" ? {} : { llmModel: env.LLM_MODEL }),
+    natsUrl: c.natsUrl,
+    wsUrl: c.natsWsUrl,
+    llmBaseUrl: c.llmBaseUrl,
+    llmApiKey: c.llmApiKey,
+    root: c.subjectRoot,
+    ...(c.offlineModelPort === 0 ? {} : { offlineFallbackUrl: offlineModelUrl(c.offlineModelPort) }),
+    ...(c.llmModel === undefined ? {} : { llmModel: c.llmModel }),
   };
 }
 
@@ -110,7 +111,7 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorReport> {
   });
   await record("agent round trip", () =>
     tcp.ok
-      ? checkAgent(o.natsUrl, natsTimeout)
+      ? checkAgent(o.natsUrl, o.root, natsTimeout)
       : Promise.resolve({ ok: false, detail: "skipped: NATS is not reachable", fix: FIX.nats }),
   );
   return { ok: checks.every((c) => c.ok), checks };
@@ -189,7 +190,7 @@ async function checkLlm(o: DoctorOptions): Promise<Result> {
   try {
     client = new OpenAI({
       baseURL: base,
-      apiKey: o.llmApiKey ?? "lm-studio",
+      apiKey: o.llmApiKey ?? DEFAULTS.llmApiKey,
       timeout: timeoutMs,
       maxRetries: 0,
     });
@@ -241,7 +242,7 @@ function llmProblem(e: unknown, timeoutMs: number): string {
   return connectProblem(e, timeoutMs);
 }
 
-async function checkAgent(url: string, timeoutMs: number): Promise<Result> {
+async function checkAgent(url: string, root: string | undefined, timeoutMs: number): Promise<Result> {
   const id = shortId();
   const connections: NatsConnection[] = [];
   const links: AgentLink[] = [];
@@ -251,8 +252,12 @@ async function checkAgent(url: string, timeoutMs: number): Promise<Result> {
       connections.push(nc);
       return nc;
     };
+    const onRoot = root === undefined ? {} : { root };
+    // The probe is a full agent (it serves the request); the asker, like every one-shot CLI
+    // command, is a client that only sends and hears its answer.
     const probe = await AgentLink.start({
       connection: await connect(),
+      ...onRoot,
       agent: { name: `doctor-probe-${id}`, description: "switchboard doctor's echo probe" },
       logger: silentLogger,
       handlers: { request: (m) => `echo: ${m.content}` },
@@ -260,6 +265,8 @@ async function checkAgent(url: string, timeoutMs: number): Promise<Result> {
     links.push(probe);
     const asker = await AgentLink.start({
       connection: await connect(),
+      ...onRoot,
+      mode: "client",
       agent: { name: `doctor-${id}`, description: "switchboard doctor" },
       logger: silentLogger,
     });
@@ -303,16 +310,16 @@ export const doctor: Command = {
   summary: "check NATS (TCP and WebSocket), the LLM and an agent round trip",
   usage: [
     "doctor [--ws URL] [--llm URL] [--model NAME]",
-    "  --ws URL      NATS WebSocket URL (default NATS_WS_URL or ws://127.0.0.1:9222)",
-    "  --llm URL     OpenAI-compatible base URL (default LLM_BASE_URL or http://localhost:1234/v1)",
+    `  --ws URL      NATS WebSocket URL (default NATS_WS_URL or ${DEFAULTS.natsWsUrl})`,
+    `  --llm URL     OpenAI-compatible base URL (default LLM_BASE_URL or ${DEFAULTS.llmBaseUrl})`,
     "  --model NAME  model for the test completion (default LLM_MODEL or the first listed)",
   ],
   options: { ws: { type: "string" }, llm: { type: "string" }, model: { type: "string" } },
   takesArguments: false,
   async run(g, values) {
-    const defaults = doctorDefaults();
+    const defaults = doctorDefaults(g.config);
     const model = str(values, "model") ?? defaults.llmModel;
-    const s = styleFor(process.stdout);
+    const s = styleFor(process.stdout, g.config.noColor);
     const report = await runDoctor({
       ...defaults,
       natsUrl: g.nats,

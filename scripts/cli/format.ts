@@ -33,8 +33,7 @@ export function style(enabled: boolean): Style {
 }
 
 /** Colors for a stream: on when it is a terminal, unless NO_COLOR is set (https://no-color.org). */
-export function styleFor(stream: NodeJS.WriteStream): Style {
-  const noColor = process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== "";
+export function styleFor(stream: NodeJS.WriteStream, noColor: boolean): Style {
   return style(stream.isTTY === true && !noColor);
 }
 

@@ -20,6 +20,7 @@ export const ls: Command = {
     try {
       const watcher = await RegistryWatcher.start({
         connection: nc,
+        root: g.root,
         discoveryMs: waitMs,
         observerName: g.as,
         logger: silentLogger,
@@ -33,7 +34,7 @@ export const ls: Command = {
       out(JSON.stringify(entries, null, 2));
       return 0;
     }
-    const s = styleFor(process.stdout);
+    const s = styleFor(process.stdout, g.config.noColor);
     if (entries.length === 0) {
       out(s.dim(`no agents on ${g.nats}`));
       return 0;

@@ -4,8 +4,9 @@
  * and an exit code: 0 done, 1 failed, 2 wrong command line.
  */
 import { parseArgs } from "node:util";
+import { ConfigError, DEFAULTS, readConfig, type Config } from "../../lib/config";
 import { nameProblem } from "../../lib/protocol";
-import { CliError, DEFAULT_NATS_URL, shortId, UsageError, type Command, type GlobalOptions } from "./common";
+import { CliError, shortId, UsageError, type Command, type GlobalOptions } from "./common";
 import { doctor } from "./doctor";
 import { ls } from "./ls";
 import { broadcast, handoff, request, send } from "./send";
@@ -31,10 +32,13 @@ function globalHelp(): string {
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     "",
     "global options:",
-    "  --nats URL   NATS server (default NATS_URL or nats://127.0.0.1:4222)",
+    `  --nats URL   NATS server (default NATS_URL or ${DEFAULTS.natsUrl})`,
     "  --as NAME    sender name (default cli-<random>)",
     "  --json       machine-readable output",
     "  -h, --help   this help; switchboard <command> --help for a command's options",
+    "",
+    `environment: SWITCHBOARD_SUBJECT_ROOT (subject root, default ${DEFAULTS.subjectRoot}), NATS_URL,`,
+    "  NO_COLOR, COLUMNS, SWITCHBOARD_DEBUG; doctor also reads NATS_WS_URL and LLM_* (see the README)",
   ].join("\n");
 }
 
@@ -110,12 +114,30 @@ async function main(argv: readonly string[]): Promise<number> {
   const as = typeof values.as === "string" ? values.as : `cli-${shortId()}`;
   const problem = nameProblem(as, "--as name");
   if (problem !== null) throw new UsageError(problem, command.name);
+  const config = settings();
   const g: GlobalOptions = {
-    nats: typeof values.nats === "string" ? values.nats : (process.env.NATS_URL ?? DEFAULT_NATS_URL),
+    nats: typeof values.nats === "string" ? values.nats : config.natsUrl,
     as,
     json: values.json === true,
+    root: config.subjectRoot,
+    config,
   };
   return command.run(g, values, parsed.positionals);
+}
+
+let debug = false;
+
+/** The environment, read once for every command; a bad setting is a wrong invocation (exit 2). */
+function settings(): Config {
+  let config: Config;
+  try {
+    config = readConfig(process.env);
+  } catch (e) {
+    if (e instanceof ConfigError) throw new CliError(e.message, 2);
+    throw e;
+  }
+  debug = config.debug;
+  return config;
 }
 
 function fail(e: unknown): number {
@@ -128,7 +150,7 @@ function fail(e: unknown): number {
         ? "usage: switchboard <command> [options]; switchboard --help lists the commands\n"
         : `usage: switchboard ${c.usage[0]}\n`,
     );
-  } else if (!(e instanceof CliError) && process.env.SWITCHBOARD_DEBUG && e instanceof Error) {
+  } else if (!(e instanceof CliError) && debug && e instanceof Error) {
     process.stderr.write(`${e.stack}\n`);
   }
   return e instanceof CliError ? e.code : 1;

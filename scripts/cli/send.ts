@@ -1,6 +1,7 @@
 /**
  * The commands that talk: `send` (direct message), `request` (waits for the answer), `handoff`
- * (a task with its context) and `broadcast`. Each runs as a short-lived agent named by --as.
+ * (a task with its context) and `broadcast`. Each runs as a client named by --as: it sends and
+ * hears its own answers, but does not join the registry (see withLink).
  */
 import { nameProblem, type Priority } from "../../lib/protocol";
 import { AgentResponseError, NoAgentError, RequestTimeoutError } from "../../lib/transport";

@@ -64,19 +64,19 @@ export const tail: Command = {
       if (problem !== null) throw new UsageError(problem, "tail");
     }
     const filter: TailFilter = { agents, types, heartbeats: values.heartbeats === true };
-    const subject = str(values, "subject") ?? subjects().wildcards.all;
+    const subject = str(values, "subject") ?? subjects(g.root).wildcards.all;
     if (!/^[^\s]+$/.test(subject) || subject.split(".").some((t) => t === ""))
       throw new UsageError(`--subject "${subject}" is not a NATS subject pattern`, "tail");
 
     const nc = await connectOrFail(g.nats);
-    const s = styleFor(process.stdout);
-    const note = styleFor(process.stderr);
+    const s = styleFor(process.stdout, g.config.noColor);
+    const note = styleFor(process.stderr, g.config.noColor);
     const counts = { shown: 0, hidden: 0, dropped: 0 };
     const droppedBy = new Map<string, number>();
     const lineOptions = (subject: string): LineOptions => ({
       subject,
       receivedAt: new Date(),
-      width: terminalWidth(),
+      width: terminalWidth(g.config.columns),
       style: s,
     });
 

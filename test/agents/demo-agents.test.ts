@@ -3,7 +3,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { OfflineModel } from "../../agents/offline-model";
 import { demoAgents } from "../../agents/demo/definitions";
-import { describeForecast, OfflineForecastTable } from "../../agents/demo/forecast";
+import { describeForecast, OfflineForecastTable } from "../../agents/tools/forecast";
 import type { AgentDefinition } from "../../agents/runtime/definition";
 import { AgentResponseError, RegistryWatcher } from "../../lib/transport";
 import { startNatsServer, type NatsServerHandle } from "../harness/nats-server";

@@ -1,7 +1,7 @@
 // Starts agents from definitions against a harness server and the offline model.
 import { OFFLINE_MODEL_ID, startOfflineModel, type OfflineModel } from "../../agents/offline-model";
 import type { AgentDefinition } from "../../agents/runtime/definition";
-import { OpenAIChatModel } from "../../agents/runtime/openai-model";
+import { OpenAIChatModel } from "../../agents/llm/openai-model";
 import { startAgent, type RunningAgent, type StartAgentOptions } from "../../agents/runtime/start-agent";
 import { silentLogger } from "../../lib/transport";
 import { connection } from "../helpers";

@@ -27,7 +27,7 @@ beforeAll(async () => {
   llm = await import("../../app/api/llm/v1/[...path]/route");
 });
 afterAll(async () => {
-  const host = await import("../../agents/server/agent-host").then((m) => m.AgentHost.get());
+  const host = await import("../../app/api/server-context").then((m) => m.agentHost());
   for (const a of host.list()) await host.stop(a.name);
   await model.close();
   await server.stop();

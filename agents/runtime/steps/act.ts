@@ -4,7 +4,7 @@
  * correct, never an exception out of the run.
  */
 import type { Tool } from "../definition";
-import type { ToolCall } from "../model";
+import type { ToolCall } from "../../llm/model";
 
 const MAX_RESULT_CHARS = 16_000;
 

@@ -3,7 +3,7 @@
  * hand this to X" without calling the tool; both are recognised here and turned into the tool
  * call the model meant, so handoffs work with small local models too.
  */
-import type { ChatMessage, ChatModel, ModelTurn, ToolCall, ToolSpec } from "../model";
+import type { ChatMessage, ChatModel, ModelTurn, ToolCall, ToolSpec } from "../../llm/model";
 
 export interface Decision {
   readonly turn: ModelTurn;

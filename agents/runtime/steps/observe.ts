@@ -4,7 +4,7 @@
  */
 import type { AgentMessage, AgentMetadata } from "../../../lib/protocol";
 import type { ThreadMemory } from "../memory";
-import type { ChatMessage } from "../model";
+import type { ChatMessage } from "../../llm/model";
 
 export type Incoming = Extract<AgentMessage, { type: "direct" | "request" | "handoff" | "announcement" }>;
 

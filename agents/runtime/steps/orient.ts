@@ -4,7 +4,7 @@
  * (`- NAME [cap, cap]: description`) that both models and the offline model can read.
  */
 import type { AgentDefinition } from "../definition";
-import type { ChatMessage } from "../model";
+import type { ChatMessage } from "../../llm/model";
 import type { Observation } from "./observe";
 
 /** What an agent answers to a broadcast it has nothing to add to. */

@@ -1,5 +1,5 @@
 // GET /api/agents: the agents this server runs. POST /api/agents: start one from a definition.
-import { AgentHost } from "../../../agents/server/agent-host";
+import { agentHost } from "../server-context";
 import { errorResponse, HttpError, jsonBody, refuseCrossSite } from "../../../agents/server/http";
 import { AgentSpec, specProblems } from "../../../agents/runtime/agent-spec";
 
@@ -9,7 +9,7 @@ const MAX_BODY = 32 * 1024;
 
 export async function GET(): Promise<Response> {
   try {
-    const host = await AgentHost.get();
+    const host = await agentHost();
     return Response.json({ agents: host.list() });
   } catch (e) {
     return errorResponse(e);
@@ -21,7 +21,7 @@ export async function POST(req: Request): Promise<Response> {
     refuseCrossSite(req);
     const parsed = AgentSpec.safeParse(await jsonBody(req, MAX_BODY));
     if (!parsed.success) throw new HttpError(400, specProblems(parsed.error));
-    const host = await AgentHost.get();
+    const host = await agentHost();
     return Response.json({ agent: await host.start(parsed.data) }, { status: 201 });
   } catch (e) {
     return errorResponse(e);

@@ -1,6 +1,6 @@
 // DELETE /api/agents/{name}: stop an agent this server runs (it announces offline).
 import { nameProblem } from "../../../../lib/protocol";
-import { AgentHost } from "../../../../agents/server/agent-host";
+import { agentHost } from "../../server-context";
 import { errorResponse, HttpError, refuseCrossSite } from "../../../../agents/server/http";
 
 export const dynamic = "force-dynamic";
@@ -11,7 +11,7 @@ export async function DELETE(req: Request, ctx: { params: Promise<{ name: string
     const { name } = await ctx.params;
     const problem = nameProblem(name);
     if (problem !== null) throw new HttpError(400, problem);
-    const host = await AgentHost.get();
+    const host = await agentHost();
     await host.stop(name);
     return Response.json({ stopped: name });
   } catch (e) {

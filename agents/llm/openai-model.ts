@@ -6,6 +6,7 @@
  */
 import OpenAI from "openai";
 import type { ChatCompletionMessageParam, ChatCompletionTool } from "openai/resources/chat/completions";
+import { DEFAULTS } from "../../lib/config";
 import {
   ModelError,
   type ChatMessage,
@@ -19,7 +20,7 @@ export interface OpenAIModelOptions {
   readonly baseURL: string;
   readonly model: string;
   readonly apiKey?: string;
-  /** Deadline for one complete() call, retries included (ms, default 60 000). */
+  /** Deadline for one complete() call, retries included (ms, default LLM_TIMEOUT_MS's). */
   readonly timeoutMs?: number;
   /** Retries after the first attempt (default 2). */
   readonly maxRetries?: number;
@@ -36,7 +37,7 @@ export class OpenAIChatModel implements ChatModel {
 
   constructor(private readonly o: OpenAIModelOptions) {
     this.id = o.model;
-    this.timeoutMs = o.timeoutMs ?? 60_000;
+    this.timeoutMs = o.timeoutMs ?? DEFAULTS.llmTimeoutMs;
     this.maxRetries = o.maxRetries ?? 2;
     // The SDK's own logging is off: every failure reaches the runner as a ModelError and is
     // logged once there, with the agent's name.
@@ -44,7 +45,7 @@ export class OpenAIChatModel implements ChatModel {
       logLevel: "off",
       dangerouslyAllowBrowser: o.browser ?? false,
       baseURL: o.baseURL,
-      apiKey: o.apiKey ?? "lm-studio",
+      apiKey: o.apiKey ?? DEFAULTS.llmApiKey,
       maxRetries: 0,
       timeout: this.timeoutMs,
     });

@@ -1,7 +1,7 @@
 /**
- * Where Weather-Bot gets forecasts. The interface is what a real weather API would implement;
- * `OfflineForecastTable` is the stand-in used here (no internet on these machines): a
- * deterministic table keyed by city and day, labelled as such in every answer.
+ * Where the weather tool (and so Weather-Bot) gets forecasts. The interface is what a real
+ * weather API would implement; `OfflineForecastTable` is the stand-in used here (no internet on
+ * these machines): a deterministic table keyed by city and day, labelled as such in every answer.
  */
 export interface Forecast {
   readonly city: string;

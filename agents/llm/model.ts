@@ -2,6 +2,8 @@
  * The runtime knows the LLM only through this interface. `OpenAIChatModel` implements it for
  * any OpenAI-compatible server (LM Studio, the offline model); tests can script their own.
  */
+import type { ErrorCode } from "../../lib/protocol";
+
 export interface ChatMessage {
   readonly role: "system" | "user" | "assistant" | "tool";
   readonly content: string;
@@ -51,6 +53,17 @@ export const MODEL_FAILURES = [
   "aborted",
 ] as const;
 export type ModelFailure = (typeof MODEL_FAILURES)[number];
+
+/** The error code a failed run answers with, per model failure (typed against the vocabulary). */
+export const MODEL_FAILURE_CODES = {
+  unreachable: "llm_unreachable",
+  timeout: "llm_timeout",
+  rate_limited: "llm_rate_limited",
+  server_error: "llm_server_error",
+  bad_response: "llm_bad_response",
+  busy: "llm_busy",
+  aborted: "llm_aborted",
+} as const satisfies Record<ModelFailure, ErrorCode>;
 
 export class ModelError extends Error {
   override readonly name = "ModelError";

@@ -1,0 +1,31 @@
+/**
+ * The route handlers' entry point to the server side: reads the configuration (the one place on
+ * the server that passes `process.env` to readConfig) and wires the generic parts together: the
+ * agent host, the LLM lookup, and the offline-model fallback, which only an entry point may
+ * import. Read per call (it is cheap), so the environment at request time is what counts.
+ */
+import "server-only";
+import { serverOfflineFallback } from "../../agents/offline-model/fallback";
+import { llmSettings } from "../../agents/llm/lookup";
+import { AgentHost } from "../../agents/server/agent-host";
+import { llmTarget, type LlmTarget } from "../../agents/server/llm-target";
+import { readConfig, type Config } from "../../lib/config";
+
+export function serverConfig(): Config {
+  return readConfig(process.env);
+}
+
+/** The LLM server agents started here and the LLM proxy use. */
+export function currentLlm(): Promise<LlmTarget> {
+  return llmTarget(llmSettings(serverConfig()), serverOfflineFallback);
+}
+
+export function agentHost(): Promise<AgentHost> {
+  const c = serverConfig();
+  return AgentHost.get({
+    natsUrl: c.natsUrl,
+    root: c.subjectRoot,
+    llmTimeoutMs: c.llmTimeoutMs,
+    llm: currentLlm,
+  });
+}

@@ -1,0 +1,134 @@
+import { describe, expect, it } from "vitest";
+import { CONFIG_VARIABLES, ConfigError, DEFAULTS, readConfig, type ConfigVariable } from "./config";
+
+/** The error readConfig throws for `env`, or a failure when it throws none. */
+function refusal(env: Record<string, string>): ConfigError {
+  try {
+    readConfig(env);
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    return e as ConfigError;
+  }
+  throw new Error(`readConfig accepted ${JSON.stringify(env)}`);
+}
+
+describe("readConfig", () => {
+  it("gives every default for an empty environment, and counts empty values as unset", () => {
+    expect(readConfig({})).toEqual(DEFAULTS);
+    const blank = Object.fromEntries(CONFIG_VARIABLES.map((v) => [v, ""]));
+    expect(readConfig(blank)).toEqual(DEFAULTS);
+  });
+
+  it("ignores variables that are not its own", () => {
+    expect(readConfig({ PATH: "/usr/bin", HOME: "/root", FOO: "*.>" })).toEqual(DEFAULTS);
+  });
+
+  // One good value per variable, and the setting it must land in: a variable missing here fails
+  // the coverage test below, so a new variable cannot go unparsed.
+  const good: Record<ConfigVariable, [string, keyof typeof DEFAULTS, unknown]> = {
+    NATS_URL: ["nats://10.0.0.2:4333", "natsUrl", "nats://10.0.0.2:4333"],
+    NATS_WS_URL: ["wss://nats.example.com:443", "natsWsUrl", "wss://nats.example.com:443"],
+    SWITCHBOARD_SUBJECT_ROOT: ["team1.agents", "subjectRoot", "team1.agents"],
+    LLM_BASE_URL: ["https://llm.example.com/v1", "llmBaseUrl", "https://llm.example.com/v1"],
+    LLM_MODEL: ["qwen3-8b", "llmModel", "qwen3-8b"],
+    LLM_API_KEY: ["sk-secret", "llmApiKey", "sk-secret"],
+    LLM_TIMEOUT_MS: ["1500", "llmTimeoutMs", 1_500],
+    LLM_OFFLINE: ["never", "llmOffline", "never"],
+    OFFLINE_MODEL_PORT: ["0", "offlineModelPort", 0],
+    PORT: ["8080", "port", 8_080],
+    DASHBOARD_RETENTION: ["20000", "dashboardRetention", 20_000],
+    NATS_SERVER_BIN: ["/opt/nats/nats-server", "natsServerBin", "/opt/nats/nats-server"],
+    DEMO_STEP_TIMEOUT_MS: ["1500", "demoStepTimeoutMs", 1_500],
+    SWITCHBOARD_DEBUG: ["1", "debug", true],
+    NO_COLOR: ["1", "noColor", true],
+    COLUMNS: ["120", "columns", 120],
+  };
+
+  it("parses every variable the project reads into its setting", () => {
+    expect(Object.keys(good).sort()).toEqual([...CONFIG_VARIABLES].sort());
+    for (const [variable, [text, key, value]] of Object.entries(good)) {
+      const c = readConfig({ [variable]: text });
+      expect(c[key], variable).toEqual(value);
+      expect({ ...c, [key]: DEFAULTS[key] }, `${variable} changes only ${key}`).toEqual(DEFAULTS);
+    }
+  });
+
+  it("reads them all at once", () => {
+    const env = Object.fromEntries(Object.entries(good).map(([v, [text]]) => [v, text]));
+    const c = readConfig(env);
+    for (const [, key, value] of Object.values(good)) expect(c[key]).toEqual(value);
+  });
+
+  it.each([
+    ["NATS_URL", "127.0.0.1:4222", "127.0.0.1:4222"], // nats.js reads host:port as nats://
+    ["NATS_URL", "tls://nats.example.com:4222", "tls://nats.example.com:4222"],
+    ["SWITCHBOARD_SUBJECT_ROOT", "a.b-c.d_e", "a.b-c.d_e"],
+    ["SWITCHBOARD_DEBUG", "off", false],
+    ["SWITCHBOARD_DEBUG", "YES", true],
+    ["NO_COLOR", "0", true], // no-color.org: any non-empty value
+    ["OFFLINE_MODEL_PORT", "65535", 65_535],
+    ["LLM_TIMEOUT_MS", "2147483647", 2_147_483_647],
+  ] as const)("accepts %s=%s", (variable, text, value) => {
+    const key = good[variable][1];
+    expect(readConfig({ [variable]: text })[key]).toEqual(value);
+  });
+
+  it.each([
+    [
+      "LLM_TIMEOUT_MS",
+      "abc",
+      /^LLM_TIMEOUT_MS must be a whole number of milliseconds from 1 to \d+, got "abc"$/,
+    ],
+    ["LLM_TIMEOUT_MS", "0", /from 1 to/],
+    ["LLM_TIMEOUT_MS", "1.5", /whole number/],
+    ["LLM_TIMEOUT_MS", "-5", /whole number/],
+    ["LLM_TIMEOUT_MS", "9999999999", /to 2147483647/], // setTimeout would fire at once
+    ["DEMO_STEP_TIMEOUT_MS", "soon", /^DEMO_STEP_TIMEOUT_MS must be a whole number of milliseconds/],
+    ["NATS_URL", "http://127.0.0.1:4222", /^NATS_URL must be a nats or tls URL/],
+    ["NATS_URL", "nats://", /^NATS_URL must be/],
+    ["NATS_WS_URL", "127.0.0.1:9222", /^NATS_WS_URL must be a ws or wss URL/], // wsconnect: wss://...:443
+    ["NATS_WS_URL", "nats://127.0.0.1:4222", /^NATS_WS_URL must be/],
+    [
+      "SWITCHBOARD_SUBJECT_ROOT",
+      "team1.*",
+      /^SWITCHBOARD_SUBJECT_ROOT must be .*no wildcards.*, got "team1\.\*"$/,
+    ],
+    ["SWITCHBOARD_SUBJECT_ROOT", "team1.>", /^SWITCHBOARD_SUBJECT_ROOT must be/],
+    ["SWITCHBOARD_SUBJECT_ROOT", "team1..agents", /^SWITCHBOARD_SUBJECT_ROOT must be/],
+    ["SWITCHBOARD_SUBJECT_ROOT", ".agents", /^SWITCHBOARD_SUBJECT_ROOT must be/],
+    ["SWITCHBOARD_SUBJECT_ROOT", "team 1", /^SWITCHBOARD_SUBJECT_ROOT must be/],
+    ["SWITCHBOARD_SUBJECT_ROOT", "a.b.c.d.e.f.g.h.i", /^SWITCHBOARD_SUBJECT_ROOT must be 1 to 8/],
+    ["LLM_BASE_URL", "localhost:1234/v1", /^LLM_BASE_URL must be a http or https URL/],
+    ["LLM_OFFLINE", "sometimes", /^LLM_OFFLINE must be "allow" or "never", got "sometimes"$/],
+    ["OFFLINE_MODEL_PORT", "65536", /^OFFLINE_MODEL_PORT must be a port number from 0 to 65535/],
+    ["PORT", "0", /^PORT must be a port number from 1 to 65535, got "0"$/],
+    ["PORT", "3000x", /^PORT must be a port number/],
+    ["DASHBOARD_RETENTION", "10", /^DASHBOARD_RETENTION must be a whole number of messages from 100/],
+    ["SWITCHBOARD_DEBUG", "maybe", /^SWITCHBOARD_DEBUG must be 1\/true\/yes\/on or 0\/false\/no\/off/],
+    ["COLUMNS", "wide", /^COLUMNS must be a whole number of columns/],
+  ] as const)("refuses %s=%s, naming the variable", (variable, text, message) => {
+    const e = refusal({ [variable]: text });
+    expect(e.name).toBe("ConfigError");
+    expect(e.variable).toBe(variable);
+    expect(e.message).toMatch(message);
+    expect(e.message.startsWith(`${variable} ${e.problem}`)).toBe(true);
+    expect(e.cause).toBeDefined();
+  });
+
+  it("names every bad variable in one message, one line each, the first in `variable`", () => {
+    const e = refusal({ PORT: "http", LLM_TIMEOUT_MS: "abc", SWITCHBOARD_SUBJECT_ROOT: "*" });
+    expect(e.message.split("; ").map((l) => l.split(" ")[0])).toEqual([
+      "SWITCHBOARD_SUBJECT_ROOT",
+      "LLM_TIMEOUT_MS",
+      "PORT",
+    ]);
+    expect(e.variable).toBe("SWITCHBOARD_SUBJECT_ROOT");
+  });
+
+  it("quotes a bad value safely: escaped and cut", () => {
+    const e = refusal({ COLUMNS: "\u001b[31m" + "x".repeat(200) });
+    expect(e.message).not.toContain("\u001b");
+    expect(e.message).toContain("\\u001b[31m");
+    expect(e.message.length).toBeLessThan(200);
+  });
+});

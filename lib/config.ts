@@ -1,0 +1,206 @@
+/**
+ * Configuration has one home: every default is written here once, and `readConfig(env)` is the
+ * only function that reads environment variables. Entry points (scripts/*.ts, agents/main.ts,
+ * agents/offline-model/main.ts, app/page.tsx, the route handlers' server context) pass
+ * `process.env` in; everything below them receives values. Pure (zod and the protocol only), so
+ * Node and the browser share the defaults.
+ *
+ * Why one reader: a setting read in two places drifts apart. The subject root did: the dashboard
+ * honoured SWITCHBOARD_SUBJECT_ROOT while everything else stayed on "agents". Bad values are
+ * refused with the variable's name instead of becoming NaN or a silent default; an empty value
+ * counts as unset (`VAR= cmd` is an easy slip in a shell).
+ */
+import { z } from "zod";
+import { assertRoot, DEFAULT_ROOT } from "./protocol";
+
+/** setTimeout fires at once past 2^31-1 ms, so no timeout may be longer. */
+const MAX_TIMEOUT_MS = 2_147_483_647;
+
+export const LLM_OFFLINE_MODES = ["allow", "never"] as const;
+
+/** Every default, once. `undefined`: no default (see the variable's comment in `Config`). */
+export const DEFAULTS = {
+  natsUrl: "nats://127.0.0.1:4222",
+  natsWsUrl: "ws://127.0.0.1:9222",
+  subjectRoot: DEFAULT_ROOT,
+  llmBaseUrl: "http://localhost:1234/v1",
+  llmModel: undefined,
+  llmApiKey: "lm-studio",
+  llmTimeoutMs: 60_000,
+  llmOffline: "allow",
+  offlineModelPort: 1235,
+  port: 3000,
+  dashboardRetention: 5_000,
+  natsServerBin: undefined,
+  demoStepTimeoutMs: 60_000,
+  debug: false,
+  noColor: false,
+  columns: undefined,
+} as const;
+
+// ---- one schema per kind of value; each message completes "<VARIABLE> ..." ----------------------
+
+const unsetWhenBlank = (v: unknown) => (v === "" ? undefined : v);
+
+function whole(what: string, min: number, max: number) {
+  const message = `must be ${what} from ${min} to ${max}`;
+  return z
+    .string()
+    .regex(/^\d+$/, message)
+    .transform(Number)
+    .pipe(z.number().min(min, message).max(max, message));
+}
+
+const ms = whole("a whole number of milliseconds", 1, MAX_TIMEOUT_MS);
+const port = (min: number) => whole("a port number", min, 65_535);
+
+/**
+ * `bare`: the scheme meant when none is given. nats.js reads "host:port" as nats://host:port;
+ * the browser client would read it as wss://...:443, so only NATS_URL allows it.
+ */
+function url(schemes: readonly string[], example: string, bare?: string) {
+  return z.string().refine(
+    (text) => {
+      try {
+        const u = new URL(bare !== undefined && !text.includes("://") ? `${bare}://${text}` : text);
+        return schemes.includes(u.protocol.slice(0, -1)) && u.hostname !== "";
+      } catch {
+        return false;
+      }
+    },
+    `must be a ${schemes.join(" or ")} URL like ${example}`,
+  );
+}
+
+const subjectRoot = z.string().refine((text) => {
+  try {
+    assertRoot(text); // the protocol's own rule, so config and subjects cannot disagree
+    return true;
+  } catch {
+    return false;
+  }
+}, 'must be 1 to 8 dot-separated tokens of letters, digits, "-" or "_" (no wildcards)');
+
+const TRUE = ["1", "true", "yes", "on"];
+const FALSE = ["0", "false", "no", "off"];
+const flag = z
+  .string()
+  .transform((t) => t.toLowerCase())
+  .refine((t) => TRUE.includes(t) || FALSE.includes(t), `must be ${TRUE.join("/")} or ${FALSE.join("/")}`)
+  .transform((t) => TRUE.includes(t));
+
+/** A variable with a default (`fallback`, already parsed: zod does not parse defaults). */
+function setting<T extends z.ZodType>(schema: T, fallback: z.output<T>) {
+  // The cast only bridges zod's generic default type; `fallback` is typed by the schema above.
+  return z.preprocess(unsetWhenBlank, schema.default(fallback as never));
+}
+/** A variable without a default: `undefined` when unset. */
+function optionalSetting<T extends z.ZodType>(schema: T) {
+  return z.preprocess(unsetWhenBlank, schema.optional());
+}
+
+/** The environment in, the settings out. The README's configuration table lists the same. */
+export const Config = z
+  .object({
+    NATS_URL: setting(url(["nats", "tls"], DEFAULTS.natsUrl, "nats"), DEFAULTS.natsUrl),
+    NATS_WS_URL: setting(url(["ws", "wss"], DEFAULTS.natsWsUrl), DEFAULTS.natsWsUrl),
+    SWITCHBOARD_SUBJECT_ROOT: setting(subjectRoot, DEFAULTS.subjectRoot),
+    LLM_BASE_URL: setting(url(["http", "https"], DEFAULTS.llmBaseUrl), DEFAULTS.llmBaseUrl),
+    LLM_MODEL: optionalSetting(z.string()),
+    LLM_API_KEY: setting(z.string(), DEFAULTS.llmApiKey),
+    LLM_TIMEOUT_MS: setting(ms, DEFAULTS.llmTimeoutMs),
+    LLM_OFFLINE: setting(
+      z.enum(LLM_OFFLINE_MODES, { error: `must be ${LLM_OFFLINE_MODES.map((m) => `"${m}"`).join(" or ")}` }),
+      DEFAULTS.llmOffline,
+    ),
+    OFFLINE_MODEL_PORT: setting(port(0), DEFAULTS.offlineModelPort),
+    PORT: setting(port(1), DEFAULTS.port),
+    DASHBOARD_RETENTION: setting(
+      whole("a whole number of messages", 100, 1_000_000),
+      DEFAULTS.dashboardRetention,
+    ),
+    NATS_SERVER_BIN: optionalSetting(z.string()),
+    DEMO_STEP_TIMEOUT_MS: setting(ms, DEFAULTS.demoStepTimeoutMs),
+    SWITCHBOARD_DEBUG: setting(flag, DEFAULTS.debug),
+    // https://no-color.org: any non-empty value turns colors off.
+    NO_COLOR: z.preprocess(unsetWhenBlank, z.string().optional()).transform((v) => v !== undefined),
+    COLUMNS: optionalSetting(whole("a whole number of columns", 1, 100_000)),
+  })
+  .transform((e) => ({
+    /** NATS for Node processes: agents, CLI, scripts, route handlers. */
+    natsUrl: e.NATS_URL,
+    /** NATS over WebSocket, for the dashboard in the browser. */
+    natsWsUrl: e.NATS_WS_URL,
+    /** The subject root of the whole mesh. */
+    subjectRoot: e.SWITCHBOARD_SUBJECT_ROOT,
+    /** An OpenAI-compatible server (LM Studio by default). */
+    llmBaseUrl: e.LLM_BASE_URL,
+    /** The model id; `undefined`: the server's first listed model. */
+    llmModel: e.LLM_MODEL,
+    /** Bearer token for the LLM server (LM Studio ignores it). */
+    llmApiKey: e.LLM_API_KEY,
+    /** One deadline per model call, retries included. */
+    llmTimeoutMs: e.LLM_TIMEOUT_MS,
+    /** "never": `npm run agents` fails instead of falling back to the offline model. */
+    llmOffline: e.LLM_OFFLINE,
+    /** Where the offline model is served and looked for (0: any free port). */
+    offlineModelPort: e.OFFLINE_MODEL_PORT,
+    /** The dashboard's HTTP port under `npm start`. */
+    port: e.PORT,
+    /** Messages the dashboard keeps before dropping the oldest. */
+    dashboardRetention: e.DASHBOARD_RETENTION,
+    /** The nats-server binary; `undefined`: PATH, then /usr/sbin and /usr/local/bin. */
+    natsServerBin: e.NATS_SERVER_BIN,
+    /** How long each step of `npm run demo:script` may take. */
+    demoStepTimeoutMs: e.DEMO_STEP_TIMEOUT_MS,
+    /** The CLI prints the stack of an unexpected error. */
+    debug: e.SWITCHBOARD_DEBUG,
+    /** No ANSI colors in the CLI. */
+    noColor: e.NO_COLOR,
+    /** Line width for the CLI when stdout is not a terminal; `undefined`: lines are not cut. */
+    columns: e.COLUMNS,
+  }));
+export type Config = z.infer<typeof Config>;
+
+export type ConfigVariable = keyof z.input<typeof Config>;
+export const CONFIG_VARIABLES = Object.keys(Config.in.shape) as readonly ConfigVariable[];
+
+/** A variable has a value the project cannot use: the configuration's fault, not the code's. */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+  constructor(
+    /** The (first) bad variable, e.g. "LLM_TIMEOUT_MS". */
+    readonly variable: ConfigVariable,
+    /** What is wrong with it, e.g. "must be a port number from 1 to 65535". */
+    readonly problem: string,
+    message: string,
+    options: { cause: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/**
+ * Reads and checks every variable the project uses. Throws `ConfigError` naming each bad one:
+ * `LLM_TIMEOUT_MS must be a whole number of milliseconds from 1 to 2147483647, got "abc"`.
+ */
+export function readConfig(env: Readonly<Record<string, string | undefined>>): Config {
+  const parsed = Config.safeParse(env);
+  if (parsed.success) return parsed.data;
+  // One line per variable: a value can break several checks of one rule.
+  const problems = new Map<ConfigVariable, { problem: string; line: string }>();
+  for (const issue of parsed.error.issues) {
+    const variable = String(issue.path[0]) as ConfigVariable;
+    if (problems.has(variable)) continue;
+    const got = quote(env[variable] ?? ""); // no rule can refuse LLM_API_KEY, so no secret shows
+    problems.set(variable, { problem: issue.message, line: `${variable} ${issue.message}, got ${got}` });
+  }
+  const [variable, first] = [...problems][0]!;
+  const message = [...problems.values()].map((p) => p.line).join("; ");
+  throw new ConfigError(variable, first.problem, message, { cause: parsed.error });
+}
+
+/** Quoted, cut to 80 characters, control characters escaped: the value goes into a log line. */
+function quote(value: string): string {
+  return JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value);
+}
