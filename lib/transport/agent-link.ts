@@ -299,7 +299,7 @@ export class AgentLink implements AsyncDisposable {
         if (st.type === "reconnect" && this.state === "open" && this.mode === "member") {
           this.log.info("reconnected to NATS; announcing presence again");
           this.presence.announce();
-        } else if (st.type === "disconnect") {
+        } else if (st.type === "disconnect" && this.state === "open") {
           this.log.warn("disconnected from NATS; reconnecting");
         }
       }

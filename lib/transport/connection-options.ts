@@ -6,7 +6,7 @@
 import type { ConnectionOptions } from "@nats-io/nats-core";
 
 export interface ConnectOptions {
-  /** Server URL(s); Node defaults to NATS_URL or nats://127.0.0.1:4222. */
+  /** Server URL(s); defaults to lib/config DEFAULTS (natsUrl in Node, natsWsUrl in the browser). */
   servers?: string | string[];
   /** Client name shown in the server's monitoring. */
   name?: string;
