@@ -120,7 +120,7 @@ export function decide(request: ChatRequest): Decision {
 }
 
 /** The text of a message's content, whether a plain string or an array of content parts. */
-export function textOf(content: ChatMessage["content"]): string {
+function textOf(content: ChatMessage["content"]): string {
   if (typeof content === "string") return content;
   if (!Array.isArray(content)) return "";
   return content

@@ -16,7 +16,7 @@ export const HandoffArgs = z.object({
 });
 export type HandoffArgs = z.infer<typeof HandoffArgs>;
 
-export const handoffTool = defineTool({
+const handoffTool = defineTool({
   name: "handoff",
   description: "Hand the current task over to another agent, with its context. Ends your turn.",
   parameters: HandoffArgs,

@@ -24,8 +24,6 @@ export const TOOL_CATALOG: Readonly<Record<string, Tool>> = {
   }),
 };
 
-export const TOOL_NAMES = Object.keys(TOOL_CATALOG);
-
 export function toolsByName(names: readonly string[]): Tool[] {
   return names.map((n) => {
     const t = TOOL_CATALOG[n];

@@ -88,7 +88,7 @@ export async function connectOrFail(url: string, timeoutMs = 3_000): Promise<Nat
 }
 
 /** Warnings and errors of the NATS layer go to stderr, one line each; stdout stays clean. */
-export const stderrLogger: Logger = {
+const stderrLogger: Logger = {
   debug() {},
   info() {},
   warn: (message) => process.stderr.write(`switchboard: ${message}\n`),

@@ -58,7 +58,7 @@ export const FIX = {
   llm: "start LM Studio and load a model (Developer → Start Server, port 1234), or set LLM_BASE_URL; `npm start` falls back to the offline model",
 } as const;
 
-export function doctorDefaults(c: Config): DoctorOptions {
+function doctorDefaults(c: Config): DoctorOptions {
   return {
     natsUrl: c.natsUrl,
     wsUrl: c.natsWsUrl,
@@ -298,7 +298,7 @@ function ms(n: number): string {
 
 const NAME_WIDTH = 18;
 
-export function printCheck(c: Check, s: Style): string {
+function printCheck(c: Check, s: Style): string {
   const mark = c.ok ? s.green("✓") : s.red("✗");
   const lines = [`${mark} ${c.name.padEnd(NAME_WIDTH)} ${c.ok ? c.detail : s.red(c.detail)}`];
   if (!c.ok && c.fix !== undefined) lines.push(`    ${s.yellow("fix:")} ${c.fix}`);

@@ -38,7 +38,7 @@ export function styleFor(stream: NodeJS.WriteStream, noColor: boolean): Style {
 }
 
 /** Visible length, ignoring ANSI color codes. */
-export function visibleLength(s: string): number {
+function visibleLength(s: string): number {
   // eslint-disable-next-line no-control-regex
   return s.replace(/\x1b\[[0-9;]*m/g, "").length;
 }
@@ -56,7 +56,7 @@ export function relativeTime(then: number, now = Date.now()): string {
 }
 
 /** First line of a text, with control characters made visible and cut to `max` characters. */
-export function oneLine(text: string, max: number): string {
+function oneLine(text: string, max: number): string {
   const newline = text.indexOf("\n");
   let line = newline === -1 ? text : `${text.slice(0, newline)} ⏎`;
   // Escape sequences from the wire must not reach the terminal.

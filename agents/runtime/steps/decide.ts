@@ -48,7 +48,7 @@ export async function decide(
 }
 
 /** `{"tool"|"name"|"function": "x", "arguments"|"parameters"|"args": {...}}` anywhere in the text. */
-export function toolCallInText(text: string, offered: ReadonlySet<string>): ToolCall | null {
+function toolCallInText(text: string, offered: ReadonlySet<string>): ToolCall | null {
   const start = text.indexOf("{");
   const end = text.lastIndexOf("}");
   if (start < 0 || end <= start) return null;
@@ -77,7 +77,7 @@ const HANDOFF_PHRASES =
   /\b(?:hand(?:ing)?(?: this| it| the task)?(?: over| off)? to|handoff to|transfer(?:ring)?(?: this| it)? to|pass(?:ing)?(?: this| it)? (?:on )?to|forward(?:ing)?(?: this| it)? to)\s+@?([A-Za-z0-9][A-Za-z0-9_-]*)/i;
 
 /** The online agent a text says it hands the task to, if any. */
-export function handoffInText(text: string, peers: readonly string[]): string | null {
+function handoffInText(text: string, peers: readonly string[]): string | null {
   const m = HANDOFF_PHRASES.exec(text);
   if (m === null || m[1] === undefined) return null;
   const said = m[1].toLowerCase();
