@@ -1,3 +1,4 @@
+import { TEMPLATES } from "../agents/demo/templates";
 import { Dashboard } from "../components/dashboard";
 import { readConfig } from "../lib/config";
 
@@ -7,5 +8,6 @@ export const dynamic = "force-dynamic";
 export default function Page() {
   const c = readConfig(process.env);
   const config = { wsUrl: c.natsWsUrl, root: c.subjectRoot, retention: c.dashboardRetention };
-  return <Dashboard initialConfig={config} />;
+  // The demo agents are a leaf the dashboard does not import: the page hands their templates in.
+  return <Dashboard initialConfig={config} initialTemplates={TEMPLATES} />;
 }

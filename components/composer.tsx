@@ -6,7 +6,7 @@
  */
 import { useEffect, useRef, useState } from "react";
 import { nameProblem, type Priority } from "../lib/protocol";
-import { useDashboard, useLive } from "./store-context";
+import { useDashboard, useSession } from "./store-context";
 
 type Kind = "direct" | "request" | "handoff" | "broadcast";
 type Result =
@@ -19,7 +19,7 @@ const field =
   "rounded border border-zinc-300 bg-white px-2 py-1 text-sm dark:border-zinc-700 dark:bg-zinc-900 focus:outline-none focus:ring-1 focus:ring-sky-500";
 
 export function Composer() {
-  const live = useLive();
+  const { commands } = useSession();
   const agents = useDashboard((s) => s.registry.agents);
   const me = useDashboard((s) => s.me);
   const draft = useDashboard((s) => s.composer);
@@ -56,8 +56,6 @@ export function Composer() {
   const targetProblem = kind === "broadcast" || target === "" ? null : nameProblem(target);
 
   async function send() {
-    const link = live.link;
-    if (link === null) return setResult({ state: "error", text: "not connected to NATS yet" });
     if (kind !== "broadcast" && target === "")
       return setResult({ state: "error", text: "choose who to send it to" });
     if (targetProblem !== null) return setResult({ state: "error", text: targetProblem });
@@ -66,31 +64,23 @@ export function Composer() {
       switch (kind) {
         case "broadcast":
           if (text.trim() === "") return;
-          link.broadcast(text, opts);
+          commands.broadcast(text, opts);
           setResult({ state: "sent", text: "broadcast sent to everyone" });
           break;
         case "direct":
           if (text.trim() === "") return;
-          link.sendDirect(target, text, opts);
+          commands.send(target, text, opts);
           setResult({ state: "sent", text: `sent to ${target}; its answer will appear in the thread` });
           break;
         case "request":
         case "handoff": {
           if (kind === "request" ? text.trim() === "" : task.trim() === "") return;
-          let partial = "";
-          setResult({ state: "pending", partial });
-          const onStream = (c: { content: string }) => {
-            partial += c.content;
-            setResult({ state: "pending", partial });
-          };
+          setResult({ state: "pending", partial: "" });
+          const onPartial = (partial: string) => setResult({ state: "pending", partial });
           const answer =
             kind === "request"
-              ? link.request(target, text, { ...opts, onStream, timeoutMs: 60_000 })
-              : link.handoffAndWait(
-                  target,
-                  { task, progress, reason },
-                  { ...opts, onStream, timeoutMs: 120_000, ...(text.trim() === "" ? {} : { content: text }) },
-                );
+              ? commands.request(target, text, { ...opts, onPartial })
+              : commands.handOff(target, { task, progress, reason }, { ...opts, onPartial, note: text });
           const r = await answer;
           setResult({ state: "ok", text: r.content, from: r.from });
           break;

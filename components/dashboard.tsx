@@ -3,9 +3,10 @@
  * The dashboard: channels on the left, the channel's messages and the composer in the middle,
  * and the registry, a thread or a message's raw JSON on the right.
  */
-import { useEffect, useState } from "react";
+import { useEffect, useMemo, useState } from "react";
+import { DashboardSession, personName, type AgentTemplate, type DashboardSink } from "../lib/dashboard";
+import { onlineAgents } from "../lib/registry/reducer";
 import { createDashboardStore, type DashboardStore } from "../lib/store/dashboard-store";
-import { LiveConnection, personName } from "../lib/store/live";
 import { Composer } from "./composer";
 import { FilterBar } from "./filter-bar";
 import { MessageList } from "./message-list";
@@ -13,7 +14,8 @@ import { Inspector, RegistryPanel, ThreadPane } from "./side-panels";
 import { Sidebar } from "./sidebar";
 import { StoreProvider, useDashboard } from "./store-context";
 import { ThemeToggle } from "./theme-toggle";
-import { TabAgents } from "../agents/browser/tab-agents";
+
+const NO_TEMPLATES: readonly AgentTemplate[] = [];
 
 export interface DashboardConfig {
   readonly wsUrl: string;
@@ -32,19 +34,30 @@ declare global {
   }
 }
 
-export function Dashboard({ initialConfig }: { initialConfig: DashboardConfig }) {
-  const [ctx, setCtx] = useState<{
-    store: DashboardStore;
-    live: LiveConnection;
-    tabAgents: TabAgents;
-  } | null>(null);
+/**
+ * `initialTemplates`: definitions the "New agent" dialog offers (the page passes the demo agents;
+ * components do not import agents/).
+ */
+export function Dashboard({
+  initialConfig,
+  initialTemplates = NO_TEMPLATES,
+}: {
+  initialConfig: DashboardConfig;
+  initialTemplates?: readonly AgentTemplate[];
+}) {
+  const [ctx, setCtx] = useState<{ store: DashboardStore; session: DashboardSession } | null>(null);
 
   useEffect(() => {
     const store = createDashboardStore({ me: personName(), retention: initialConfig.retention });
-    const live = new LiveConnection({ wsUrl: initialConfig.wsUrl, root: initialConfig.root, store });
-    const tabAgents = new TabAgents(live, store, initialConfig.root);
-    setCtx({ store, live, tabAgents });
-    live.start().catch((e: unknown) => store.getState().setConnection("offline", String(e)));
+    const session = new DashboardSession({
+      wsUrl: initialConfig.wsUrl,
+      root: initialConfig.root,
+      me: store.getState().me,
+      sink: sinkFor(store),
+      online: () => onlineAgents(store.getState().registry).map((e) => e.agent),
+    });
+    setCtx({ store, session });
+    void session.start();
     // Numbers for benchmarks and tests, read from outside React.
     window.__switchboard = {
       get received() {
@@ -60,21 +73,20 @@ export function Dashboard({ initialConfig }: { initialConfig: DashboardConfig })
         return store.getState().connection.status;
       },
     };
-    // Say goodbye where the browser allows it (agents of this tab first); missed heartbeats
-    // cover the rest.
-    const bye = () => void tabAgents.stopAll().finally(() => live.close());
+    // Say goodbye where the browser allows it (the tab's agents first); missed heartbeats cover
+    // the rest.
+    const bye = () => void session.close();
     window.addEventListener("pagehide", bye);
-    const servers = watchServerAgents(store);
     return () => {
       window.removeEventListener("pagehide", bye);
-      clearInterval(servers);
-      void tabAgents.stopAll().finally(() => live.close());
+      void session.close();
     };
   }, [initialConfig]);
 
-  if (ctx === null) return <div className="p-6 text-sm text-zinc-500">Starting…</div>;
+  const value = useMemo(() => ctx && { ...ctx, templates: initialTemplates }, [ctx, initialTemplates]);
+  if (value === null) return <div className="p-6 text-sm text-zinc-500">Starting…</div>;
   return (
-    <StoreProvider value={ctx}>
+    <StoreProvider value={value}>
       <Layout />
     </StoreProvider>
   );
@@ -104,21 +116,13 @@ function Layout() {
   );
 }
 
-/** Keeps `owned` up to date with the agents this dashboard's server runs (they can be stopped). */
-function watchServerAgents(store: DashboardStore): ReturnType<typeof setInterval> {
-  const refresh = async () => {
-    try {
-      const r = await fetch("/api/agents");
-      if (!r.ok) return;
-      const { agents } = (await r.json()) as { agents: { name: string }[] };
-      const owned: Record<string, "tab" | "server"> = {};
-      for (const [n, w] of Object.entries(store.getState().owned)) if (w === "tab") owned[n] = w;
-      for (const a of agents) owned[a.name] = "server";
-      store.getState().setOwned(owned);
-    } catch {
-      // the server is restarting; try again at the next tick
-    }
+/** The session pushes into the store through this, and only this. */
+function sinkFor(store: DashboardStore): DashboardSink {
+  const s = store.getState;
+  return {
+    ingest: (batch, rejected) => s().ingest(batch, rejected),
+    setConnection: (state, detail) => s().setConnection(state, detail),
+    tick: (now) => s().tick(now),
+    setOwned: (owned) => s().setOwned(owned),
   };
-  void refresh();
-  return setInterval(() => void refresh(), 5_000);
 }

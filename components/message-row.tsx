@@ -1,11 +1,12 @@
 "use client";
 /** One message, Slack-style: avatar, sender, type badge, priority, time, safe markdown, actions. */
 import { memo } from "react";
+import type { PersonCommands } from "../lib/dashboard";
 import type { AgentMessage } from "../lib/protocol";
 import type { StoredMessage, TaskState } from "../lib/store/dashboard-store";
 import { avatarColor, badgeClass, clock, initials } from "./look";
 import { Markdown } from "./markdown";
-import { useActions, useDashboard, useLive } from "./store-context";
+import { useActions, useDashboard, useSession } from "./store-context";
 
 const TASK_TYPES = new Set(["direct", "request", "handoff"]);
 
@@ -21,7 +22,7 @@ export const MessageRow = memo(function MessageRow({
   const me = useDashboard((s) => s.me);
   const { openThread, inspect, draft, findById } = useActions();
   const replied = "inReplyTo" in m && m.inReplyTo !== undefined ? findById(m.inReplyTo) : undefined;
-  const live = useLive();
+  const { commands } = useSession();
   if (
     m.type === "presence" ||
     m.type === "ack" ||
@@ -97,17 +98,21 @@ export const MessageRow = memo(function MessageRow({
           }
         />
         {running && to !== undefined && (
-          <Action
-            id="cancel"
-            label="Cancel"
-            danger
-            onClick={() => live.link?.cancel(to, m.id, "canceled from the dashboard")}
-          />
+          <Action id="cancel" label="Cancel" danger onClick={() => cancel(commands, to, m.id)} />
         )}
       </div>
     </div>
   );
 });
+
+/** Asks the agent to stop; before the page is connected there is nothing to cancel with. */
+function cancel(commands: PersonCommands, agent: string, taskId: string): void {
+  try {
+    commands.cancel(agent, taskId);
+  } catch (e) {
+    console.warn(`[dashboard] could not cancel ${taskId}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
 
 /** What tests and tools find a message row by. */
 function rowAttributes(m: AgentMessage) {

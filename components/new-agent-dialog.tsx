@@ -4,10 +4,8 @@
  * checked with the protocol's rules and against who is online before anything starts.
  */
 import { useState } from "react";
-import { TEMPLATES } from "../agents/demo/templates";
-import { AgentSpec, specProblems } from "../agents/runtime/agent-spec";
-import { TOOL_CATALOG } from "../agents/tools/catalog";
-import { useDashboard, useTabAgents } from "./store-context";
+import { AGENT_TOOLS, AgentSpec, specProblems } from "../lib/dashboard";
+import { useDashboard, useSession, useTemplates } from "./store-context";
 
 const field =
   "w-full rounded border border-zinc-300 bg-white px-2 py-1 text-sm dark:border-zinc-700 dark:bg-zinc-900 focus:outline-none focus:ring-1 focus:ring-sky-500";
@@ -22,10 +20,9 @@ const CUSTOM = {
 };
 
 export function NewAgentDialog({ onClose }: { onClose: () => void }) {
-  const tabAgents = useTabAgents();
+  const session = useSession();
+  const templates = useTemplates();
   const agents = useDashboard((s) => s.registry.agents);
-  const setOwned = useDashboard((s) => s.setOwned);
-  const owned = useDashboard((s) => s.owned);
   const [template, setTemplate] = useState("custom");
   const [name, setName] = useState("");
   const [description, setDescription] = useState("");
@@ -39,7 +36,7 @@ export function NewAgentDialog({ onClose }: { onClose: () => void }) {
 
   function pick(t: string) {
     setTemplate(t);
-    const tpl = TEMPLATES.find((x) => x.template === t) ?? CUSTOM;
+    const tpl = templates.find((x) => x.template === t) ?? CUSTOM;
     const taken = (n: string) => agents[n] !== undefined && agents[n]!.status !== "offline";
     let n = tpl.name;
     for (let i = 2; n !== "" && taken(n); i++) n = `${tpl.name}-${i}`;
@@ -72,18 +69,7 @@ export function NewAgentDialog({ onClose }: { onClose: () => void }) {
     setBusy(true);
     setError(null);
     try {
-      if (where === "tab") {
-        await tabAgents.start(parsed.data);
-      } else {
-        const r = await fetch("/api/agents", {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify(parsed.data),
-        });
-        const body = (await r.json().catch(() => ({}))) as { error?: string };
-        if (!r.ok) throw new Error(body.error ?? `the server answered ${r.status}`);
-        setOwned({ ...owned, [parsed.data.name]: "server" });
-      }
+      await session.startAgent(parsed.data, where);
       onClose();
     } catch (e) {
       setError(e instanceof Error ? e.message : String(e));
@@ -113,7 +99,7 @@ export function NewAgentDialog({ onClose }: { onClose: () => void }) {
             onChange={(e) => pick(e.target.value)}
           >
             <option value="custom">custom</option>
-            {TEMPLATES.map((t) => (
+            {templates.map((t) => (
               <option key={t.template} value={t.template}>
                 {t.template}
               </option>
@@ -149,7 +135,7 @@ export function NewAgentDialog({ onClose }: { onClose: () => void }) {
         <fieldset className="text-xs">
           <legend className="font-semibold text-zinc-500">tools</legend>
           <div className="mt-1 flex flex-wrap gap-3">
-            {Object.values(TOOL_CATALOG).map((t) => (
+            {AGENT_TOOLS.map((t) => (
               <label key={t.name} className="flex items-center gap-1" title={t.description}>
                 <input
                   type="checkbox"

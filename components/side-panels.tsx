@@ -10,7 +10,7 @@ import { threadMessages } from "../lib/store/dashboard-store";
 import { ago, avatarColor, initials, STATUS_DOT } from "./look";
 import { MessageRow } from "./message-row";
 import { NewAgentDialog } from "./new-agent-dialog";
-import { useActions, useDashboard, useTabAgents } from "./store-context";
+import { useActions, useDashboard, useSession } from "./store-context";
 
 function PanelHeader({ title, onClose }: { title: string; onClose?: () => void }) {
   return (
@@ -89,21 +89,17 @@ export function RegistryPanel() {
   const registry = useDashboard((s) => s.registry);
   const me = useDashboard((s) => s.me);
   const owned = useDashboard((s) => s.owned);
-  const { openChannel, setOwned } = useActions();
-  const tabAgents = useTabAgents();
+  const { openChannel } = useActions();
+  const session = useSession();
   const [dialog, setDialog] = useState(false);
   const [stopError, setStopError] = useState<string | null>(null);
   async function stop(name: string) {
     setStopError(null);
-    if (owned[name] === "tab") return tabAgents.stop(name);
-    const r = await fetch(`/api/agents/${encodeURIComponent(name)}`, { method: "DELETE" });
-    if (!r.ok)
-      return setStopError(
-        ((await r.json().catch(() => ({}))) as { error?: string }).error ?? `stop failed (${r.status})`,
-      );
-    const next = { ...owned };
-    delete next[name];
-    setOwned(next);
+    try {
+      await session.stopAgent(name);
+    } catch (e) {
+      setStopError(e instanceof Error ? e.message : String(e));
+    }
   }
   const [now, setNow] = useState(() => Date.now());
   useEffect(() => {

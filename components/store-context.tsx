@@ -1,15 +1,18 @@
 "use client";
-/** The React binding of the dashboard store: a context and a narrow-selector hook. */
+/**
+ * The React binding of the dashboard: the store (state, read with narrow selectors) and the
+ * session (the only way to talk to the bus or the agents routes), given through one context.
+ */
 import { createContext, useContext, type ReactNode } from "react";
 import { useStore } from "zustand";
+import type { AgentTemplate, DashboardSession } from "../lib/dashboard";
 import type { DashboardActions, DashboardState, DashboardStore } from "../lib/store/dashboard-store";
-import type { LiveConnection } from "../lib/store/live";
-import type { TabAgents } from "../agents/browser/tab-agents";
 
 interface Ctx {
   readonly store: DashboardStore;
-  readonly live: LiveConnection;
-  readonly tabAgents: TabAgents;
+  readonly session: DashboardSession;
+  /** Definitions the "New agent" dialog offers to start from (handed in by the page). */
+  readonly templates: readonly AgentTemplate[];
 }
 
 const StoreContext = createContext<Ctx | null>(null);
@@ -28,14 +31,19 @@ export function useDashboard<T>(selector: (s: DashboardState & DashboardActions)
   return useStore(useCtx().store, selector);
 }
 
-export function useActions(): DashboardActions {
+/** What only the session writes (components/dashboard.tsx wires it); components read it. */
+type SessionWrites = "ingest" | "setConnection" | "tick" | "setOwned";
+
+/** The store's view actions: channel, thread, inspector, filters, drafts. */
+export function useActions(): Omit<DashboardActions, SessionWrites> {
   return useCtx().store.getState();
 }
 
-export function useLive(): LiveConnection {
-  return useCtx().live;
+/** Commands to the bus and the agents this page runs: the session, never the store. */
+export function useSession(): DashboardSession {
+  return useCtx().session;
 }
 
-export function useTabAgents(): TabAgents {
-  return useCtx().tabAgents;
+export function useTemplates(): readonly AgentTemplate[] {
+  return useCtx().templates;
 }

@@ -1,7 +1,9 @@
 // Playwright fixtures. `stack` (one per worker) is the whole system on free ports: a harness
 // nats-server, the offline model, the demo agents in their own process, and `next start` pointed
-// at the server's WebSocket; `baseURL` comes from it. `mesh` (one per test) gives Node-side NATS
-// links and raw publishing, closed after the test. `dashboard` is the page object on a fresh page.
+// at the server's WebSocket; `baseURL` comes from it. Its subject root is the worker option
+// `subjectRoot` (SWITCHBOARD_SUBJECT_ROOT; a project in playwright.config.ts sets another one).
+// `mesh` (one per test) gives Node-side NATS links and raw publishing under that root, closed
+// after the test. `dashboard` is the page object on a fresh page.
 import { test as base, expect } from "@playwright/test";
 import { startOfflineModel, type OfflineModel } from "../agents/offline-model";
 import { compose, encodeMessage, subjects, type AgentMessage } from "../lib/protocol";
@@ -13,6 +15,8 @@ import { startDemoAgents, startNext, tail, type ManagedProcess } from "./stack";
 
 export interface Stack {
   readonly baseURL: string;
+  /** The subject root everything in this stack uses. */
+  readonly root: string;
   readonly natsUrl: string;
   readonly wsUrl: string;
   readonly nats: NatsServerHandle;
@@ -35,10 +39,20 @@ export interface Mesh {
   broadcast(from: string, content: string): Promise<AgentMessage>;
 }
 
-export const test = base.extend<{ mesh: Mesh; dashboard: DashboardPage; stackLogs: void }, { stack: Stack }>({
+/** Worker options, set per project in playwright.config.ts. */
+export interface StackOptions {
+  /** SWITCHBOARD_SUBJECT_ROOT for the demo agents, the server and the page (default "agents"). */
+  readonly subjectRoot: string;
+}
+
+export const test = base.extend<
+  { mesh: Mesh; dashboard: DashboardPage; stackLogs: void },
+  StackOptions & { stack: Stack }
+>({
+  subjectRoot: ["agents", { scope: "worker", option: true }],
+
   stack: [
-    // eslint-disable-next-line no-empty-pattern -- Playwright requires the destructuring
-    async ({}, use) => {
+    async ({ subjectRoot }, use) => {
       const cleanups: (() => Promise<unknown>)[] = [];
       const cleanup = async () => {
         for (const c of cleanups.splice(0).reverse()) await c().catch(() => {});
@@ -49,12 +63,18 @@ export const test = base.extend<{ mesh: Mesh; dashboard: DashboardPage; stackLog
         cleanups.push(() => nats.stop());
         const model = await startOfflineModel({ port: 0, streamDelayMs: 2 });
         cleanups.push(() => model.close());
-        const agents = await startDemoAgents(nats.url, model.url);
+        const agents = await startDemoAgents(nats.url, model.url, subjectRoot);
         cleanups.push(() => agents.stop());
-        const next = await startNext({ wsUrl: nats.wsUrl, natsUrl: nats.url, llmBaseUrl: model.url });
+        const next = await startNext({
+          wsUrl: nats.wsUrl,
+          natsUrl: nats.url,
+          llmBaseUrl: model.url,
+          subjectRoot,
+        });
         cleanups.push(() => next.process.stop());
         stack = {
           baseURL: next.baseURL,
+          root: subjectRoot,
           natsUrl: nats.url,
           wsUrl: nats.wsUrl,
           nats,
@@ -101,6 +121,7 @@ export const test = base.extend<{ mesh: Mesh; dashboard: DashboardPage; stackLog
       async link(name, options = {}) {
         const l = await AgentLink.start({
           connection: await connection(),
+          root: stack.root,
           agent: { name },
           logger: silentLogger,
           ...options,
@@ -117,7 +138,7 @@ export const test = base.extend<{ mesh: Mesh; dashboard: DashboardPage; stackLog
       },
       async broadcast(from, content) {
         const m = compose("announcement", from, { content });
-        await mesh.publishRaw(subjects().all(), m);
+        await mesh.publishRaw(subjects(stack.root).all(), m);
         return m;
       },
     };

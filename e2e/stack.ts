@@ -171,6 +171,8 @@ export interface NextServerOptions {
   natsUrl: string;
   /** The LLM for server agents and the browser agents' proxy (LLM_BASE_URL); unset: the server's default. */
   llmBaseUrl?: string;
+  /** SWITCHBOARD_SUBJECT_ROOT for the page and the server's agents (default "agents"). */
+  subjectRoot?: string;
   timeoutMs?: number;
 }
 
@@ -197,6 +199,7 @@ export async function startNext(o: NextServerOptions): Promise<NextServer> {
       env: {
         NATS_WS_URL: o.wsUrl,
         NATS_URL: o.natsUrl,
+        SWITCHBOARD_SUBJECT_ROOT: o.subjectRoot ?? "agents",
         ...(o.llmBaseUrl === undefined ? {} : { LLM_BASE_URL: o.llmBaseUrl }),
         OFFLINE_MODEL_PORT: "0",
         NEXT_TELEMETRY_DISABLED: "1",
@@ -232,10 +235,22 @@ export async function startNext(o: NextServerOptions): Promise<NextServer> {
 
 const TSX = ["--import", "tsx"];
 
-/** The demo agents (`agents/main.ts`) against the given NATS and LLM; resolves when all are online. */
-export async function startDemoAgents(natsUrl: string, llmBaseUrl: string): Promise<ManagedProcess> {
+/**
+ * The demo agents (`agents/main.ts`) against the given NATS and LLM, under `subjectRoot`
+ * (SWITCHBOARD_SUBJECT_ROOT, default "agents"); resolves when all are online.
+ */
+export async function startDemoAgents(
+  natsUrl: string,
+  llmBaseUrl: string,
+  subjectRoot = "agents",
+): Promise<ManagedProcess> {
   const proc = spawnManaged("demo agents", process.execPath, [...TSX, join(REPO_ROOT, "agents", "main.ts")], {
-    env: { NATS_URL: natsUrl, LLM_BASE_URL: llmBaseUrl, OFFLINE_MODEL_PORT: "0" },
+    env: {
+      NATS_URL: natsUrl,
+      LLM_BASE_URL: llmBaseUrl,
+      OFFLINE_MODEL_PORT: "0",
+      SWITCHBOARD_SUBJECT_ROOT: subjectRoot,
+    },
   });
   try {
     await proc.waitFor("[agents] Calculator is online", 30_000);

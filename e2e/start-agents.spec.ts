@@ -13,7 +13,10 @@ async function startFromDialog(
   const page = d.page;
   await page.getByTestId("new-agent").click();
   const dialog = page.getByTestId("new-agent-dialog");
-  await dialog.getByTestId("agent-template").selectOption(o.template);
+  const template = dialog.getByTestId("agent-template");
+  // The page hands the templates in (app/page.tsx); say so plainly when it does not.
+  await expect(template.locator("option", { hasText: o.template }), `template ${o.template}`).toHaveCount(1);
+  await template.selectOption(o.template);
   await dialog.getByTestId("agent-name").fill(o.name);
   await dialog.getByTestId(o.where === "tab" ? "agent-where-tab" : "agent-where-server").check();
   await dialog.getByTestId("agent-start").click();

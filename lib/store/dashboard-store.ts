@@ -1,8 +1,9 @@
 /**
- * The dashboard's state as a tiny framework-free zustand store. Live traffic is pushed from
- * outside React (live.ts) once per animation frame with `ingest(batch)`; components read narrow
- * slices. Retention is bounded: past `retention` messages the oldest go, so memory stays flat
- * however long the page stays open.
+ * The dashboard's state as a tiny framework-free zustand store: state only, no transport. The
+ * browser session (lib/dashboard) pushes live traffic from outside React once per animation
+ * frame with `ingest(batch)`, plus the connection status, the clock and the agents this page may
+ * stop; components read narrow slices. Retention is bounded: past `retention` messages the
+ * oldest go, so memory stays flat however long the page stays open.
  */
 import { createStore } from "zustand/vanilla";
 import type { AgentMessage, RejectReason, ResponseMessage } from "../protocol";
@@ -52,7 +53,7 @@ export interface DashboardState {
   readonly inspected: number | null;
   readonly filters: Filters;
   readonly composer: ComposerDraft | null;
-  /** Agents this person can stop: started in this tab, or run by this dashboard's server. */
+  /** Agents this person can stop: run in this tab, or by this dashboard's server (the session's list). */
   readonly owned: Readonly<Record<string, "tab" | "server">>;
 }
 

@@ -14,6 +14,16 @@ export {
 } from "./agent-link";
 export { RegistryWatcher, type RegistryListener, type RegistryWatcherOptions } from "./registry-watcher";
 export { askWhoIsOnline } from "./discovery";
+export {
+  Tap,
+  microtaskScheduler,
+  type FlushScheduler,
+  type TapBatch,
+  type TapOptions,
+  type TapRejection,
+  type TapStats,
+  type TappedMessage,
+} from "./tap";
 export { withNats, type RunInput, type RunnableAgent, type WithNatsOptions } from "./with-nats";
 export {
   AgentResponseError,

@@ -1,0 +1,23 @@
+/**
+ * The browser's session with the bus (framework-free): one connection, one tap of `{root}.>`
+ * feeding the store through a sink, the person's commands over a client link, and the agents
+ * this page runs or may stop. components/ binds it to React; lib/store never imports it.
+ */
+export {
+  DashboardSession,
+  type ConnectionState,
+  type DashboardSessionOptions,
+  type DashboardSink,
+} from "./session";
+export {
+  NotConnectedError,
+  PersonCommands,
+  type AskOptions,
+  type CommandOptions,
+  type HandoffOrder,
+} from "./commands";
+export { ServerAgents, ServerAgentsError, type ServerAgentsOptions } from "./server-agents";
+export { OwnedAgentList, type OwnedAgents, type Owner } from "./owned-agents";
+export { frameScheduler } from "./frame-scheduler";
+export { personName } from "./person";
+export { AGENT_TOOLS, AgentSpec, specProblems, type AgentTemplate } from "./agent-catalog";

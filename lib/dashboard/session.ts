@@ -1,0 +1,285 @@
+/**
+ * The page's session with the bus: the one object in the browser that talks to NATS and to the
+ * agents routes. It owns
+ *
+ * - the WebSocket connection and its status (connecting, connected, reconnecting, offline);
+ * - the ONE subscription, a tap of `{root}.>`, decoded and handed to the store once per
+ *   animation frame (every 100 ms when the tab is hidden and frames stop);
+ * - "who is online?", asked at start and after every reconnect, and the registry's clock tick;
+ * - the person's commands (./commands.ts), whose answers it routes from the tap;
+ * - the agents this page runs or may stop: tab agents, server agents, and the one list of them.
+ *
+ * It knows the store only as a `DashboardSink` and imports no UI framework; components/ wires
+ * the two together and reaches commands through a context. Lifecycle as `AgentLink`: `close()`
+ * is idempotent, `closed` resolves (never rejects) with `null` or the error that ended it.
+ */
+import { TabAgents } from "../../agents/browser/tab-agents";
+import type { AgentSpec } from "../../agents/runtime/agent-spec";
+import { subjects, type AgentMetadata, type RejectReason, type Subjects } from "../protocol";
+import {
+  askWhoIsOnline,
+  consoleLogger,
+  Tap,
+  type ConnectOptions,
+  type FlushScheduler,
+  type Logger,
+  type NatsConnection,
+  type TapBatch,
+  type TappedMessage,
+} from "../transport";
+import { connectNatsWs } from "../transport/connect-browser";
+import { PersonCommands } from "./commands";
+import { frameScheduler } from "./frame-scheduler";
+import { OwnedAgentList, type OwnedAgents, type Owner } from "./owned-agents";
+import { ServerAgents } from "./server-agents";
+
+export type ConnectionState = "connecting" | "connected" | "reconnecting" | "offline";
+
+/** Where the session pushes what it learns; the store implements it. */
+export interface DashboardSink {
+  ingest(batch: readonly TappedMessage[], rejected: readonly RejectReason[]): void;
+  setConnection(state: ConnectionState, detail: string): void;
+  tick(now: number): void;
+  setOwned(owned: OwnedAgents): void;
+}
+
+export interface DashboardSessionOptions {
+  readonly wsUrl: string;
+  readonly root: string;
+  /** The person's name (see personName()). */
+  readonly me: string;
+  readonly sink: DashboardSink;
+  /** Who is online now (the store's registry): tab agents think with it and check names against it. */
+  readonly online: () => readonly AgentMetadata[];
+  /** Default: WebSocket (`connectNatsWs`); tests in Node pass a TCP connector. */
+  readonly connect?: (o: ConnectOptions & { servers: string }) => Promise<NatsConnection>;
+  /** When batches reach the sink (default: next animation frame, 100 ms fallback). */
+  readonly schedule?: FlushScheduler;
+  readonly serverAgents?: ServerAgents;
+  /** How often the server is asked which agents it runs (ms, default 5 000; 0: never). */
+  readonly serverAgentsPollMs?: number;
+  /** The registry's clock (ms, default 500). */
+  readonly tickMs?: number;
+  /** The tab agents' LLM endpoint (default: this page's /api/llm/v1). */
+  readonly llmBaseUrl?: string;
+  readonly logger?: Logger;
+}
+
+/** Past this many undelivered messages (a frozen tab), the oldest are dropped and counted. */
+const MAX_PENDING = 50_000;
+/** Bad messages are counted always, logged only this often: a flood must not flood the console. */
+const LOGGED_REJECTIONS = 20;
+const SLOW_CONNECT_MS = 3_000;
+
+export class DashboardSession implements AsyncDisposable {
+  readonly me: string;
+  readonly root: string;
+  readonly commands: PersonCommands;
+  /** Resolves when the session ends: `null` after `close()`, the error if the connection died. */
+  readonly closed: Promise<Error | null>;
+
+  private readonly o: DashboardSessionOptions;
+  private readonly s: Subjects;
+  private readonly log: Logger;
+  private readonly tabAgents: TabAgents;
+  private readonly server: ServerAgents;
+  private readonly owned: OwnedAgentList;
+  private nc: NatsConnection | null = null;
+  private tap: Tap | null = null;
+  private timers: ReturnType<typeof setInterval>[] = [];
+  private logged = 0;
+  private state: "new" | "starting" | "open" | "closing" | "closed" = "new";
+  private closing: Promise<void> | undefined;
+  private resolveClosed!: (e: Error | null) => void;
+
+  constructor(options: DashboardSessionOptions) {
+    this.o = options;
+    this.me = options.me;
+    this.root = options.root;
+    this.s = subjects(options.root);
+    this.log = options.logger ?? consoleLogger("dashboard", "warn");
+    this.commands = new PersonCommands(options.me, options.root, this.log);
+    this.server = options.serverAgents ?? new ServerAgents();
+    this.owned = new OwnedAgentList((owned) => options.sink.setOwned(owned));
+    this.tabAgents = new TabAgents({
+      connection: () => this.nc,
+      root: options.root,
+      online: options.online,
+      ...(options.llmBaseUrl === undefined ? {} : { llmBaseUrl: options.llmBaseUrl }),
+    });
+    this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
+  }
+
+  /**
+   * Connects (retrying until the server answers), subscribes, asks who is online and starts the
+   * clock. Never rejects: a failure is reported through the sink and ends the session.
+   */
+  async start(): Promise<void> {
+    if (this.state !== "new") return;
+    this.state = "starting";
+    const { sink, wsUrl } = this.o;
+    this.every(this.o.serverAgentsPollMs ?? 5_000, () => void this.refreshServerAgents());
+    const slow = setTimeout(() => {
+      if (this.nc === null) sink.setConnection("offline", `cannot reach ${wsUrl}; retrying`);
+    }, SLOW_CONNECT_MS);
+    try {
+      const nc = await (this.o.connect ?? connectNatsWs)({
+        servers: wsUrl,
+        name: `switchboard-dashboard-${this.me}`,
+        timeoutMs: 5_000,
+        extra: { waitOnFirstConnect: true },
+      });
+      if (this.state !== "starting") return void (await nc.close().catch(() => {}));
+      this.nc = nc;
+      void nc.closed().then((err) => this.lost(err ?? new Error("the NATS connection closed")));
+      sink.setConnection("connected", wsUrl);
+      this.tap = await Tap.start({
+        connection: nc,
+        root: this.root,
+        schedule: this.o.schedule ?? frameScheduler(),
+        maxPending: MAX_PENDING,
+        logger: this.log,
+        onBatch: (b) => this.take(b),
+      });
+      await this.commands.attach(nc);
+      if (this.state !== "starting") return;
+      this.state = "open";
+      this.discover();
+      this.every(this.o.tickMs ?? 500, () => sink.tick(Date.now()));
+      void this.followStatus(nc);
+    } catch (e) {
+      if (this.state !== "starting") return; // closed meanwhile: that is not a failure
+      const error = e instanceof Error ? e : new Error(String(e));
+      sink.setConnection("offline", error.message);
+      await this.finish(error);
+    } finally {
+      clearTimeout(slow);
+    }
+  }
+
+  /** The agents this page may stop, and where each runs. */
+  get ownedAgents(): OwnedAgents {
+    return this.owned.snapshot;
+  }
+
+  /** Starts an agent in this tab or on the server; throws an Error a person can read. */
+  async startAgent(spec: AgentSpec, where: Owner): Promise<void> {
+    if (this.isEnding()) throw new Error("this page is closing");
+    if (where === "tab") {
+      const name = await this.tabAgents.start(spec);
+      if (this.isEnding()) return void (await this.tabAgents.stop(name)); // closed while it started
+      this.owned.add(name, "tab");
+    } else {
+      await this.server.start(spec);
+      this.owned.add(spec.name, "server");
+    }
+  }
+
+  /** Stops an agent this page may stop; throws an Error a person can read. */
+  async stopAgent(name: string): Promise<void> {
+    const owner = this.owned.owner(name);
+    if (owner === undefined)
+      throw new Error(`${name} runs neither in this tab nor on this dashboard's server`);
+    if (owner === "tab") {
+      this.owned.remove(name);
+      await this.tabAgents.stop(name);
+    } else {
+      await this.server.stop(name);
+      this.owned.remove(name);
+    }
+  }
+
+  /** Stops this tab's agents (they say goodbye), the person's link, the tap and the connection. */
+  close(): Promise<void> {
+    return this.finish(null);
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  private isEnding(): boolean {
+    return this.state === "closing" || this.state === "closed";
+  }
+
+  private async shutDown(): Promise<void> {
+    this.state = "closing";
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    await this.tabAgents.stopAll();
+    await this.commands.close().catch(() => {});
+    await this.tap?.close();
+    await this.nc?.close().catch(() => {});
+  }
+
+  private finish(reason: Error | null): Promise<void> {
+    this.closing ??= (async () => {
+      await this.shutDown();
+      this.state = "closed";
+      this.resolveClosed(reason);
+    })();
+    return this.closing;
+  }
+
+  /** The connection ended without us closing it (it retries forever, so: closed under us). */
+  private lost(error: Error): void {
+    if (this.isEnding()) return;
+    this.o.sink.setConnection("offline", error.message);
+    void this.finish(error);
+  }
+
+  private every(ms: number, f: () => void): void {
+    if (ms <= 0) return;
+    f();
+    this.timers.push(setInterval(f, ms));
+  }
+
+  /** One batch from the tap: all of it to the store, the person's answers to its link. */
+  private take(b: TapBatch): void {
+    const rejected: RejectReason[] = [];
+    for (const r of b.rejected) {
+      rejected.push(r.reason);
+      if (++this.logged <= LOGGED_REJECTIONS)
+        this.log.warn(`dropped message on ${r.subject}: ${r.reason}: ${r.detail}`);
+    }
+    if (b.dropped > 0) this.log.warn(`the page fell behind: ${b.dropped} messages skipped unread`);
+    this.o.sink.ingest(b.messages, rejected);
+    for (const m of b.messages) this.commands.deliver(m.subject, m.message);
+  }
+
+  /** Asks every online agent to announce itself; the answers join the tap's batches. */
+  private discover(): void {
+    const nc = this.nc;
+    const tap = this.tap;
+    if (nc === null || tap === null || nc.isClosed()) return;
+    askWhoIsOnline(nc, this.s, this.me, (msg) => tap.push(msg.subject, msg.data));
+  }
+
+  private async followStatus(nc: NatsConnection): Promise<void> {
+    const { sink, wsUrl } = this.o;
+    for await (const st of nc.status()) {
+      if (this.state !== "open") break;
+      switch (st.type) {
+        case "disconnect":
+        case "reconnecting":
+          sink.setConnection("reconnecting", "connection lost; reconnecting");
+          break;
+        case "reconnect":
+          sink.setConnection("connected", wsUrl);
+          this.discover();
+          break;
+        default:
+          break;
+      }
+    }
+  }
+
+  private async refreshServerAgents(): Promise<void> {
+    const mark = this.owned.mark();
+    try {
+      this.owned.serverListed(await this.server.list(), mark);
+    } catch {
+      // the server is restarting or unreachable; the next poll tries again
+    }
+  }
+}

@@ -1,0 +1,201 @@
+/**
+ * A batched, decoded tap of everything under a subject root (`{root}.>`): the dashboard's one
+ * subscription, and what a CLI `tail` or the UI bench can watch the mesh with.
+ *
+ * The subscription callback only queues the raw bytes; decoding happens once per flush, and a
+ * flush is asked of an injected scheduler (an animation frame in the browser, a microtask or
+ * `setImmediate` in Node), so a burst of messages costs one callback, not one per message. The
+ * queue is bounded: when a consumer falls behind (a frozen tab), the oldest raw messages are
+ * dropped and counted. Bad messages never reach `onBatch` as messages: each is handed over as a
+ * rejection (subject, reason, detail) for the caller to count and log as it likes.
+ */
+import type { Msg, NatsConnection, Subscription } from "@nats-io/nats-core";
+import {
+  decodeMessage,
+  MAX_MESSAGE_BYTES,
+  subjects as subjectsFor,
+  type AgentMessage,
+  type RejectReason,
+} from "../protocol";
+import { consoleLogger, type Logger } from "./logger";
+
+export interface TappedMessage {
+  readonly subject: string;
+  readonly message: AgentMessage;
+}
+
+export interface TapRejection {
+  readonly subject: string;
+  readonly reason: RejectReason;
+  readonly detail: string;
+}
+
+export interface TapBatch {
+  /** Decoded messages in arrival order. */
+  readonly messages: readonly TappedMessage[];
+  readonly rejected: readonly TapRejection[];
+  /** Raw messages dropped unread since the previous batch because the queue was full. */
+  readonly dropped: number;
+}
+
+/** Runs `flush` once, soon. The tap asks again only after the previous flush ran. */
+export type FlushScheduler = (flush: () => void) => void;
+
+/** Node and tests: one batch per burst delivered in one turn of the event loop. */
+export const microtaskScheduler: FlushScheduler = (flush) => queueMicrotask(flush);
+
+export interface TapOptions {
+  readonly connection: NatsConnection;
+  /** Subject root (default "agents"): the tap subscribes to `{root}.>`. */
+  readonly root?: string;
+  readonly schedule: FlushScheduler;
+  readonly onBatch: (batch: TapBatch) => void;
+  /** Raw messages waiting for a flush; past it the oldest are dropped (default 50 000). */
+  readonly maxPending?: number;
+  readonly maxMessageBytes?: number;
+  /** Where a throwing `onBatch` is reported (default: the console). */
+  readonly logger?: Logger;
+}
+
+export interface TapStats {
+  /** Raw messages taken in (subscription and `push`). */
+  readonly received: number;
+  readonly decoded: number;
+  readonly rejected: number;
+  readonly dropped: number;
+  readonly pending: number;
+}
+
+interface Raw {
+  readonly subject: string;
+  readonly data: Uint8Array;
+}
+
+const DEFAULT_MAX_PENDING = 50_000;
+
+export class Tap implements AsyncDisposable {
+  readonly subject: string;
+  /** Resolves when the tap stops: `null` after `close()`, the error if the connection died. */
+  readonly closed: Promise<Error | null>;
+
+  private readonly maxPending: number;
+  private readonly maxBytes: number;
+  private readonly log: Logger;
+  private sub: Subscription | undefined;
+  /** Raw messages from `head` on are waiting; those before it were dropped or flushed. */
+  private pending: Raw[] = [];
+  private head = 0;
+  private scheduled = false;
+  private droppedSinceBatch = 0;
+  private counters = { received: 0, decoded: 0, rejected: 0, dropped: 0 };
+  private state: "open" | "closed" = "open";
+  private resolveClosed!: (e: Error | null) => void;
+
+  private constructor(private readonly o: TapOptions) {
+    this.subject = subjectsFor(o.root).wildcards.all;
+    this.maxPending = Math.max(1, o.maxPending ?? DEFAULT_MAX_PENDING);
+    this.maxBytes = o.maxMessageBytes ?? MAX_MESSAGE_BYTES;
+    this.log = o.logger ?? consoleLogger("tap", "warn");
+    this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
+  }
+
+  /** Subscribes and resolves once the server has the subscription. */
+  static async start(options: TapOptions): Promise<Tap> {
+    const tap = new Tap(options);
+    const nc = options.connection;
+    tap.sub = nc.subscribe(tap.subject, {
+      callback: (err, msg) => {
+        if (err === null) tap.take(msg);
+      },
+    });
+    void nc.closed().then((err) => tap.end(err ?? new Error("the NATS connection closed")));
+    await nc.flush();
+    return tap;
+  }
+
+  get stats(): TapStats {
+    return { ...this.counters, pending: this.pending.length - this.head };
+  }
+
+  /**
+   * Hands bytes that arrived elsewhere (answers to "who is online?" come on a private inbox)
+   * through the same decoding and batching.
+   */
+  push(subject: string, data: Uint8Array): void {
+    if (this.state === "closed") return;
+    this.counters.received++;
+    this.pending.push({ subject, data });
+    if (this.pending.length - this.head > this.maxPending) {
+      this.head++;
+      this.counters.dropped++;
+      this.droppedSinceBatch++;
+      // Drop references too, not just the index, or a consumer that never flushes still grows.
+      if (this.head >= this.maxPending) {
+        this.pending = this.pending.slice(this.head);
+        this.head = 0;
+      }
+    }
+    if (this.scheduled) return;
+    this.scheduled = true;
+    this.o.schedule(() => this.flush());
+  }
+
+  /** Stops listening; what is still queued is dropped. Idempotent. */
+  async close(): Promise<void> {
+    if (this.state === "open") {
+      try {
+        this.sub?.unsubscribe();
+      } catch {
+        // the connection is already closed: nothing to unsubscribe from
+      }
+      this.end(null);
+    }
+    await this.closed;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  private take(msg: Msg): void {
+    // A server status (no responders to a request whose reply subject we also match) has no
+    // body and is nobody's message: not counted, not rejected.
+    if (msg.data.byteLength === 0 && msg.headers?.code === 503) return;
+    this.push(msg.subject, msg.data);
+  }
+
+  private end(reason: Error | null): void {
+    if (this.state === "closed") return;
+    this.state = "closed";
+    this.pending = [];
+    this.head = 0;
+    this.resolveClosed(reason);
+  }
+
+  private flush(): void {
+    this.scheduled = false;
+    if (this.state === "closed") return;
+    const raw = this.pending;
+    const start = this.head;
+    this.pending = [];
+    this.head = 0;
+    const messages: TappedMessage[] = [];
+    const rejected: TapRejection[] = [];
+    for (let i = start; i < raw.length; i++) {
+      const { subject, data } = raw[i]!;
+      const d = decodeMessage(data, this.maxBytes);
+      if (d.ok) messages.push({ subject, message: d.message });
+      else rejected.push({ subject, reason: d.error.reason, detail: d.error.message });
+    }
+    this.counters.decoded += messages.length;
+    this.counters.rejected += rejected.length;
+    const dropped = this.droppedSinceBatch;
+    this.droppedSinceBatch = 0;
+    if (messages.length === 0 && rejected.length === 0 && dropped === 0) return;
+    try {
+      this.o.onBatch({ messages, rejected, dropped });
+    } catch (e) {
+      this.log.error(`tap consumer failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+}
