@@ -46,11 +46,10 @@ export function Sidebar() {
   const agents = useDashboard((s) => s.registry.agents);
   const me = useDashboard((s) => s.me);
   const rejected = useDashboard((s) => Object.values(s.rejected).reduce((a, b) => a + (b ?? 0), 0));
-  // Offline agents stay in the registry panel; here they fade out after a while, so one-off
-  // clients (every CLI call is one) do not pile up as channels.
-  const recent = Date.now() - 15 * 60_000;
+  // One-off clients (CLI calls, people at the dashboard) are client links and never listed, so
+  // every entry here is an agent that was a member of the mesh; offline ones sort last.
   const names = Object.values(agents)
-    .filter((e) => e.agent.name !== me && (e.status !== "offline" || (e.offlineAt ?? 0) > recent))
+    .filter((e) => e.agent.name !== me)
     .sort(
       (a, b) =>
         Number(a.status === "offline") - Number(b.status === "offline") ||
