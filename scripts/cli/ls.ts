@@ -36,7 +36,7 @@ export const ls: Command = {
     }
     const s = styleFor(process.stdout, g.config.noColor);
     if (entries.length === 0) {
-      out(s.dim(`no agents on ${g.nats}`));
+      out(s.dim(`no agents under ${g.root}.> on ${g.nats} (SWITCHBOARD_SUBJECT_ROOT sets the root)`));
       return 0;
     }
     const now = Date.now();
