@@ -6,6 +6,7 @@ import type { z } from "zod";
 import { InvalidMessageError, MessageTooLargeError } from "./errors";
 import { AgentMessage } from "./envelope";
 import { fastParse } from "./fast-envelope";
+import { FORBIDDEN_KEYS } from "./json";
 import { MAX_JSON_DEPTH, MAX_MESSAGE_BYTES, PROTOCOL_VERSION } from "./limits";
 
 /** Why an incoming message was dropped. Decoding finds the first group, the transport the rest. */
@@ -41,8 +42,6 @@ export type Decoded =
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 const encoder = new TextEncoder();
-/** Keys that would reach an object's prototype when a parsed object is copied by assignment. */
-const FORBIDDEN_KEYS = new Set(["__proto__", "constructor", "prototype"]);
 
 export function decodeMessage(data: Uint8Array, maxBytes = MAX_MESSAGE_BYTES): Decoded {
   if (data.byteLength > maxBytes) {

@@ -13,12 +13,12 @@
  */
 import { z } from "zod";
 import type { AgentMessage } from "./envelope";
-import { HOP_CEILING, MAX_JSON_DEPTH, PROTOCOL_VERSION, DEFAULT_PRIORITY } from "./limits";
+import { FORBIDDEN_KEYS, isJsonValue } from "./json";
+import { DEFAULT_PRIORITY, HOP_CEILING, PROTOCOL_VERSION } from "./limits";
 import { AGENT_NAME_PATTERN, TOKEN_PATTERN } from "./names";
 
 /** zod's own pattern for `z.iso.datetime({ offset: true })` (public API, so it cannot drift). */
 const DATETIME = z.regexes.datetime({ offset: true });
-const FORBIDDEN = new Set(["__proto__", "constructor", "prototype"]);
 const MAX_TIMEOUT_MS = 86_400_000;
 
 type Obj = Record<string, unknown>;
@@ -191,31 +191,8 @@ function jsonObject(v: unknown, depth: number): Obj | undefined {
   const copy: Obj = {};
   for (const key in v) {
     const item = v[key];
-    if (FORBIDDEN.has(key) || !isJson(item, depth + 1)) return undefined;
+    if (FORBIDDEN_KEYS.has(key) || !isJsonValue(item, depth + 1)) return undefined;
     copy[key] = item;
   }
   return copy;
-}
-
-function isJson(v: unknown, depth: number): boolean {
-  switch (typeof v) {
-    case "string":
-    case "boolean":
-      return true;
-    case "number":
-      return Number.isFinite(v);
-    case "object": {
-      if (v === null) return true;
-      if (depth > MAX_JSON_DEPTH) return false;
-      if (Array.isArray(v)) {
-        for (const item of v) if (!isJson(item, depth + 1)) return false;
-        return true;
-      }
-      if (!plainObject(v)) return false;
-      for (const key in v) if (FORBIDDEN.has(key) || !isJson(v[key], depth + 1)) return false;
-      return true;
-    }
-    default:
-      return false;
-  }
 }

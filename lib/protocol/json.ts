@@ -8,9 +8,15 @@ import { MAX_JSON_DEPTH } from "./limits";
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 export type JsonObject = { [key: string]: JsonValue };
 
+/** Keys that would reach an object's prototype when a parsed object is copied by assignment. */
+export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(["__proto__", "constructor", "prototype"]);
+
+/**
+ * A JSON value with no forbidden key, its objects and arrays nested at most MAX_JSON_DEPTH deep
+ * counting from `depth` (where the value sits in the envelope: the codec's limit counts from the
+ * envelope's root).
+ */
 export function isJsonValue(v: unknown, depth = 0): v is JsonValue {
-  // A recursion guard; the envelope's own limit, counted from its root, is enforced by the codec.
-  if (depth > MAX_JSON_DEPTH) return false;
   switch (typeof v) {
     case "string":
     case "boolean":
@@ -19,6 +25,7 @@ export function isJsonValue(v: unknown, depth = 0): v is JsonValue {
       return Number.isFinite(v);
     case "object": {
       if (v === null) return true;
+      if (depth > MAX_JSON_DEPTH) return false;
       if (Array.isArray(v)) {
         for (const item of v) if (!isJsonValue(item, depth + 1)) return false;
         return true;
@@ -26,7 +33,8 @@ export function isJsonValue(v: unknown, depth = 0): v is JsonValue {
       const proto = Object.getPrototypeOf(v) as unknown;
       if (proto !== Object.prototype && proto !== null) return false; // Date, Map, class instances
       for (const key in v) {
-        if (!isJsonValue((v as Record<string, unknown>)[key], depth + 1)) return false;
+        if (FORBIDDEN_KEYS.has(key) || !isJsonValue((v as Record<string, unknown>)[key], depth + 1))
+          return false;
       }
       return true;
     }
