@@ -48,12 +48,13 @@ export interface MarkdownBudget {
 
 /**
  * A message row: ~16 ms at worst. Depth 16 is 4x what people write (a reply quoting a list in a
- * quote is 3-4) and costs at most 3.7 ms in the table above; 3,000 characters of dense Markdown
- * ~10 ms; 100 links ~6 ms; 200 cells ~8 ms.
+ * quote is 3-4) and costs at most 3.7 ms in the table above; 100 links ~6 ms; 200 cells ~8 ms.
+ * The preview is kept to about half a screen (1,500 characters, 24 lines: ~5 ms of dense
+ * Markdown), well inside the budget, which would allow 3,000-4,000 characters.
  */
 export const ROW_BUDGET: MarkdownBudget = {
-  chars: 3_000,
-  lines: 60,
+  chars: 1_500,
+  lines: 24,
   blockDepth: 16,
   inlineDepth: 16,
   links: 100,

@@ -79,7 +79,7 @@ export function Inspector({ seq }: { seq: number }) {
 }
 
 /** Capabilities (and tools) shown on a card; an agent may declare 64 of each. */
-const CHIPS = 12;
+const CHIPS = 6;
 
 const RUNS = {
   process: "runs in a separate process",
@@ -183,7 +183,7 @@ export function RegistryPanel() {
                     key={`${i}:${c}`}
                     className="max-w-full truncate rounded bg-sky-50 px-1.5 text-sky-800 dark:bg-sky-950 dark:text-sky-300"
                   >
-                    <Name text={c} max={32} />
+                    <Name text={c} max={16} />
                   </span>
                 ))}
                 {a.tools.slice(0, CHIPS).map((t, i) => (
@@ -192,7 +192,7 @@ export function RegistryPanel() {
                     title={displayText(t.description, 300)}
                     className="max-w-full truncate rounded bg-zinc-100 px-1.5 font-mono text-zinc-700 dark:bg-zinc-800 dark:text-zinc-300"
                   >
-                    <Name text={t.name} max={32} />
+                    <Name text={t.name} max={16} />
                     ()
                   </span>
                 ))}
