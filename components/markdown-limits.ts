@@ -3,7 +3,8 @@
  *
  * react-markdown + remark-gfm are recursive (micromark's containers, mdast, hast, React's tree):
  * measured in Debian Chromium (react-markdown 10.1, remark-gfm 4.0.1, render + layout of one row,
- * median of 3; `bench/markdown-limits.bench.ts` prints the table again), nesting thousands deep
+ * median of 3, 2 cores; `bench/markdown-limits.bench.ts` prints the same table from Node, lower
+ * times, same shape, same depths throwing), nesting thousands deep
  * throws "Maximum call stack size exceeded" (quotes 5,000, lists 2,000, quote-in-list 1,000, which
  * also crashed the renderer process outright) and the cost grows much faster than the text:
  *
