@@ -52,9 +52,12 @@ function Row({ stored, compact }: { stored: StoredMessage; compact: boolean }) {
   const to = "to" in m ? m.to : undefined;
   const body = shownContent(m);
   return (
+    // Focusable, so the keyboard reaches the actions: focusing the row shows them, Tab goes in.
     <div
       {...rowAttributes(m)}
-      className="group relative flex gap-3 px-4 py-1.5 hover:bg-zinc-50 dark:hover:bg-zinc-900/60"
+      role="article"
+      tabIndex={0}
+      className="group relative flex gap-3 px-4 py-1.5 outline-none hover:bg-zinc-50 focus-visible:bg-zinc-50 focus-visible:ring-2 focus-visible:ring-inset focus-visible:ring-sky-600 dark:hover:bg-zinc-900/60 dark:focus-visible:bg-zinc-900/60"
     >
       <div
         aria-hidden="true"

@@ -30,9 +30,14 @@ test("no serious or critical axe violation, light and dark", async ({ dashboard,
   }
   await dashboard.openChannel("all");
   await mesh.broadcast("Ops-Bot", "Maintenance **tonight**: see [the notes](https://example.com/notes).");
+  // Rows with a limit's note and a "show all" button are audited too.
+  await mesh.broadcast("Mallory", `${">".repeat(200)} nested too deep`);
+  await mesh.broadcast("Mallory", `A long one: ${"word ".repeat(1_000)}`);
   await dashboard.send({ kind: "broadcast", text: "Who can give me a weather forecast for Oslo?" });
   await expect(dashboard.messages({ from: "Weather-Bot" }).first()).toBeVisible({ timeout: 15_000 });
   await expect(dashboard.messages({ from: "Ops-Bot" })).toHaveCount(1);
+  await expect(dashboard.page.getByTestId("content-note").first()).toBeVisible();
+  await expect(dashboard.page.getByTestId("show-all").first()).toBeVisible();
 
   for (const theme of ["light", "dark"] as const) {
     await dashboard.setTheme(theme);
@@ -84,8 +89,13 @@ test("keyboard: channels, composer, thread pane and the New-agent dialog", async
 
   await test.step("a row's actions and the thread pane are reachable with Tab", async () => {
     const row = dashboard.messages({ type: "request" }).last();
-    await row.getByTestId("action-thread").focus();
-    await expect(row.getByTestId("action-thread")).toBeVisible(); // shown on focus, not only on hover
+    const action = row.getByTestId("action-thread");
+    await row.focus();
+    await expect(action).toBeVisible(); // shown on focus, not only on hover
+    for (let i = 0; i < 10 && !(await action.evaluate((el) => el === document.activeElement)); i++) {
+      await page.keyboard.press("Tab");
+    }
+    await expect(action).toBeFocused();
     await page.keyboard.press("Enter");
     await expect(dashboard.threadPane).toBeVisible();
     const close = dashboard.threadPane.getByRole("button", { name: /close/i });
