@@ -83,4 +83,9 @@ describe("Markdown", () => {
   it("previews 400 characters in the thread pane", () => {
     expect(shownText("x".repeat(1_000), { compact: true }).text).toHaveLength(400);
   });
+
+  it("reveals bidi overrides in message text, in Markdown and in plain text", () => {
+    expect(render("**Pay** \u202Efdp.exe")).toContain("‹U+202E›fdp.exe");
+    expect(render(`${">".repeat(40)} \u202Efdp.exe`)).toContain("‹U+202E›fdp.exe");
+  });
 });

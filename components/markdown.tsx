@@ -23,6 +23,7 @@ import {
   ROW_BUDGET,
   type LimitHit,
 } from "./markdown-limits";
+import { revealBidiControls } from "./safe-text";
 
 const SAFE_URL = /^(https?:|mailto:)/i;
 /** A word of any length wraps inside the row instead of widening it. */
@@ -111,22 +112,21 @@ export interface ShownText {
   readonly long: boolean;
 }
 
-/** Pure: what to render for `text` in a row (`compact`: the thread pane), collapsed or not. */
+/**
+ * Pure: what to render for `text` in a row (`compact`: the thread pane), collapsed or not. Bidi
+ * embedding, override and isolate controls in what is shown are revealed (‹U+202E›).
+ */
 export function shownText(text: string, { compact = false, all = false } = {}): ShownText {
   const budget = compact ? COMPACT_BUDGET : ROW_BUDGET;
   const preview = previewOf(text, budget);
   const long = preview.length < text.length;
   if (!long || !all) {
-    return {
-      text: preview,
-      limit: markdownLimit(preview, budget),
-      hidden: text.length - preview.length,
-      long,
-    };
+    const limit = markdownLimit(preview, budget);
+    return { text: revealBidiControls(preview), limit, hidden: text.length - preview.length, long };
   }
   const limit = markdownLimit(text, EXPANDED_BUDGET);
   const shown = limit === null ? text : plainOf(text);
-  return { text: shown, limit, hidden: text.length - shown.length, long };
+  return { text: revealBidiControls(shown), limit, hidden: text.length - shown.length, long };
 }
 
 const NOTE = "mt-0.5 text-[11px] text-zinc-600 dark:text-zinc-400";
@@ -180,9 +180,7 @@ export const Markdown = memo(function Markdown({
               onClick={() => setAll(!all)}
               className="font-semibold text-sky-800 hover:underline dark:text-sky-300"
             >
-              {all
-                ? "show less"
-                : `show all (${(text.length - shown.text.length).toLocaleString("en-US")} more characters)`}
+              {all ? "show less" : `show all (${shown.hidden.toLocaleString("en-US")} more characters)`}
             </button>
           )}
           {all && shown.hidden > 0 && (

@@ -2,7 +2,16 @@
 import { renderToStaticMarkup } from "react-dom/server";
 import { describe, expect, it } from "vitest";
 import { failureReason } from "./error-boundary";
-import { clip, Clipped, displayName, displayText, hasInvisible, Name, revealInvisible } from "./safe-text";
+import {
+  clip,
+  Clipped,
+  displayName,
+  displayText,
+  hasInvisible,
+  Name,
+  revealBidiControls,
+  revealInvisible,
+} from "./safe-text";
 
 describe("revealInvisible", () => {
   it.each([
@@ -25,6 +34,19 @@ describe("revealInvisible", () => {
     const text = "Weather-Bot: 7 °C, ☔ — ok\tgood\r\nnext line, مرحبا, 👍";
     expect(hasInvisible(text)).toBe(false);
     expect(revealInvisible(text)).toBe(text);
+  });
+});
+
+describe("revealBidiControls (message text)", () => {
+  it("reveals embeddings, overrides and isolates", () => {
+    expect(revealBidiControls("Pay \u202Efdp.exe\u202C \u2067x\u2069 \u202Ay")).toBe(
+      "Pay ‹U+202E›fdp.exe‹U+202C› ‹U+2067›x‹U+2069› ‹U+202A›y",
+    );
+  });
+
+  it("keeps joiners and direction marks, which scripts and emoji need", () => {
+    const text = "👨\u200D👩\u200D👧 שלום\u200F abc क्\u200Dष";
+    expect(revealBidiControls(text)).toBe(text);
   });
 });
 

@@ -25,6 +25,17 @@ export function revealInvisible(s: string): string {
   return s.replace(INVISIBLE, mark);
 }
 
+/**
+ * For message text, where zero-width joiners (emoji, Indic scripts) and direction marks (Arabic,
+ * Hebrew) are legitimate: only the embedding, override and isolate controls are revealed, the
+ * characters that make displayed text read differently from what was written ("Trojan Source").
+ */
+const BIDI_CONTROLS = /[\u202A-\u202E\u2066-\u2069]/g;
+
+export function revealBidiControls(s: string): string {
+  return s.replace(BIDI_CONTROLS, mark);
+}
+
 /** True when `s` holds a character `revealInvisible` would replace. */
 export function hasInvisible(s: string): boolean {
   INVISIBLE.lastIndex = 0;

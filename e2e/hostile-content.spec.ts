@@ -6,9 +6,8 @@
 // the table expects (Markdown, or plain text with the note naming the limit). At the end, the
 // page that received every item still answers a request from the composer.
 //
-// Hostile broadcasts carry `hops: 1`: the demo agents only answer people's broadcasts (hop 0),
-// so they stay out of it and the test measures the page, not the offline model.
-import type { Page, Request } from "@playwright/test";
+// Hostile broadcasts carry `hops: 1` (see `announce`): the demo agents leave them alone, so the
+// test measures the page, not the offline model.
 import {
   compose,
   encodeMessage,
@@ -17,17 +16,11 @@ import {
   type AgentMessage,
   type JsonObject,
 } from "../lib/protocol";
+import type { LimitKind } from "../components/markdown-limits";
 import type { ChannelId } from "./dashboard-page";
 import { DashboardPage } from "./dashboard-page";
 import { expect, nonce, test } from "./fixtures";
-import { hostileAgent, HOSTILE_TEXT, REMOTE } from "./hostile-payloads";
-
-type LimitKind = "chars" | "lines" | "blockDepth" | "inlineDepth" | "links" | "images" | "cells";
-
-interface Sent {
-  readonly subject: string;
-  readonly message: AgentMessage | string;
-}
+import { announce, fill, hostileAgent, HOSTILE_TEXT, REMOTE, watchPage, type Sent } from "./hostile-payloads";
 
 interface Hostile {
   readonly kind: string;
@@ -45,20 +38,6 @@ interface Hostile {
 
 // A page that stopped answering fails its step in seconds, not at the test's timeout.
 test.use({ actionTimeout: 15_000 });
-
-const LOCAL_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
-
-/** A broadcast from Mallory on hop 1 (agents do not answer it). */
-function announce(root: string, content: string, from = "Mallory", metadata: JsonObject = {}): Sent {
-  const m = { ...compose("announcement", from, { content }, { metadata }), hops: 1 };
-  return { subject: subjects(root).all(), message: m };
-}
-
-/** `unit` repeated to the longest content that still fits a message of `MAX_MESSAGE_BYTES`. */
-function fill(unit: string, reserve = 600): string {
-  const encoded = Buffer.byteLength(JSON.stringify(unit)) - 2; // as it travels, escapes included
-  return unit.repeat(Math.floor((MAX_MESSAGE_BYTES - reserve) / encoded));
-}
 
 const deepObject = (depth: number, leaf: JsonObject): JsonObject =>
   depth === 0 ? leaf : { [`level${depth}`]: deepObject(depth - 1, leaf) };
@@ -191,6 +170,12 @@ const ITEMS: Hostile[] = [
     kind: "zero-width and bidi controls in content",
     build: (root) => [announce(root, HOSTILE_TEXT)],
     content: "markdown",
+    async check(d, last) {
+      // The override is shown for what it is; the rest of the text reads as written.
+      await expect(d.content(d.messageById(last.id))).toContainText(
+        "Pay invoice ‹U+202E›fdp.exe‹U+202C› today",
+      );
+    },
   },
   {
     kind: "metadata with 40,000 keys",
@@ -314,7 +299,7 @@ test("hostile content leaves two open dashboards working", async ({ browser, sta
   const pages = [page, await second.newPage()];
   const dialogs: string[] = [];
   const foreign: string[] = [];
-  for (const p of pages) watch(p, dialogs, foreign);
+  for (const p of pages) watchPage(p, dialogs, foreign);
   const [a, b] = pages.map((p) => new DashboardPage(p)) as [DashboardPage, DashboardPage];
 
   for (const d of [a, b]) {
@@ -374,20 +359,6 @@ test("hostile content leaves two open dashboards working", async ({ browser, sta
   expect(foreign, "no request may leave the machine").toEqual([]);
   await second.close();
 });
-
-function watch(page: Page, dialogs: string[], foreign: string[]): void {
-  page.on("dialog", (d) => {
-    dialogs.push(`${d.type()}: ${d.message()}`);
-    void d.dismiss().catch(() => {});
-  });
-  page.on("request", (r: Request) => {
-    const url = new URL(r.url());
-    if (["http:", "https:", "ws:", "wss:"].includes(url.protocol) && !LOCAL_HOSTS.has(url.hostname)) {
-      foreign.push(r.url());
-    }
-  });
-  page.on("pageerror", (e) => console.warn(`page error: ${e.message.slice(0, 300)}`));
-}
 
 // Fail loudly here rather than in the server if an item outgrew the protocol's limit.
 test.beforeAll(() => {
