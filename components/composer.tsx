@@ -6,6 +6,8 @@
  */
 import { useEffect, useRef, useState } from "react";
 import { nameProblem, type Priority } from "../lib/protocol";
+import { MUTED } from "./look";
+import { displayName, displayText } from "./safe-text";
 import { useDashboard, useSession } from "./store-context";
 
 type Kind = "direct" | "request" | "handoff" | "broadcast";
@@ -111,7 +113,7 @@ export function Composer() {
       <div className="flex flex-wrap items-center gap-2">
         <select
           data-testid="composer-kind"
-          aria-label="kind"
+          aria-label="message kind"
           className={field}
           value={kind}
           onChange={(e) => setKind(e.target.value as Kind)}
@@ -125,7 +127,7 @@ export function Composer() {
           <>
             <input
               data-testid="composer-target"
-              aria-label="to"
+              aria-label="to agent"
               list="composer-agents"
               className={`${field} w-48 ${targetProblem !== null ? "border-red-500" : ""}`}
               placeholder="to agent…"
@@ -135,7 +137,7 @@ export function Composer() {
             <datalist id="composer-agents">
               {names.map((e) => (
                 <option key={e.agent.name} value={e.agent.name}>
-                  {e.status} · {e.agent.capabilities.join(", ")}
+                  {e.status} · {displayName(e.agent.capabilities.join(", "), 80)}
                 </option>
               ))}
             </datalist>
@@ -158,19 +160,24 @@ export function Composer() {
         {threadId !== undefined && (
           <button
             type="button"
-            className="text-xs text-zinc-500 hover:underline"
+            className={`text-xs hover:underline ${MUTED}`}
             onClick={() => setThreadId(undefined)}
             title="send as a new conversation instead"
           >
             in thread …{threadId.slice(-6)} ✕
           </button>
         )}
-        {targetProblem !== null && <span className="text-xs text-red-600">{targetProblem}</span>}
+        {targetProblem !== null && (
+          <span role="alert" className="text-xs text-red-700 dark:text-red-400">
+            {targetProblem}
+          </span>
+        )}
       </div>
       {kind === "handoff" && (
         <div className="mt-2 grid grid-cols-1 gap-2 md:grid-cols-3">
           <input
             data-testid="composer-task"
+            aria-label="task (what was asked)"
             className={field}
             placeholder="task (what was asked)"
             value={task}
@@ -178,6 +185,7 @@ export function Composer() {
           />
           <input
             data-testid="composer-progress"
+            aria-label="done so far"
             className={field}
             placeholder="done so far"
             value={progress}
@@ -185,6 +193,7 @@ export function Composer() {
           />
           <input
             data-testid="composer-reason"
+            aria-label="why this agent"
             className={field}
             placeholder="why this agent"
             value={reason}
@@ -196,6 +205,7 @@ export function Composer() {
         <textarea
           ref={textRef}
           data-testid="composer-text"
+          aria-label={kind === "handoff" ? "note for the receiver" : "message"}
           rows={2}
           className={`${field} min-h-[2.5rem] flex-1 resize-y`}
           placeholder={
@@ -218,7 +228,7 @@ export function Composer() {
           data-testid="composer-send"
           type="submit"
           disabled={!connected}
-          className="rounded bg-sky-600 px-4 py-2 text-sm font-semibold text-white hover:bg-sky-700 disabled:opacity-50"
+          className="rounded bg-sky-700 px-4 py-2 text-sm font-semibold text-white hover:bg-sky-800 disabled:opacity-50"
         >
           {kind === "request"
             ? "Ask"
@@ -233,6 +243,9 @@ export function Composer() {
   );
 }
 
+/** Characters of an answer shown in the composer's result line. */
+const RESULT_CHARS = 4_000;
+
 function ResultLine({ result, onClose }: { result: Result; onClose: () => void }) {
   const look = {
     pending: "border-amber-300 bg-amber-50 dark:border-amber-800 dark:bg-amber-950/40",
@@ -241,26 +254,33 @@ function ResultLine({ result, onClose }: { result: Result; onClose: () => void }
     error: "border-red-300 bg-red-50 dark:border-red-800 dark:bg-red-950/40",
     timeout: "border-red-300 bg-red-50 dark:border-red-800 dark:bg-red-950/40",
   }[result.state];
+  // An answer or an error is the other side's text: bounded here (a long answer is in full in
+  // the list, and in the inspector).
   const body =
     result.state === "pending"
       ? result.partial === ""
         ? "waiting for the answer…"
-        : result.partial
+        : displayText(result.partial.slice(-RESULT_CHARS), RESULT_CHARS)
       : result.state === "ok"
-        ? `${result.from}: ${result.text}`
-        : result.text;
+        ? `${displayName(result.from)}: ${displayText(result.text, RESULT_CHARS)}`
+        : displayText(result.text, RESULT_CHARS);
   return (
     <div
       data-testid="composer-result"
       data-state={result.state}
       className={`mb-2 flex items-start gap-2 rounded border px-3 py-2 text-sm ${look}`}
     >
-      <span className="shrink-0 text-xs font-semibold uppercase text-zinc-500">{result.state}</span>
-      <span className="max-h-40 flex-1 overflow-y-auto whitespace-pre-wrap break-words">{body}</span>
+      <span className={`shrink-0 text-xs font-semibold uppercase ${MUTED}`}>{result.state}</span>
+      <span
+        role="status"
+        className="max-h-40 min-w-0 flex-1 overflow-y-auto whitespace-pre-wrap break-words [overflow-wrap:anywhere]"
+      >
+        {body}
+      </span>
       <button
         type="button"
         onClick={onClose}
-        className="text-zinc-400 hover:text-zinc-600"
+        className="text-zinc-500 hover:text-zinc-700 dark:text-zinc-400 dark:hover:text-zinc-200"
         aria-label="dismiss"
       >
         ✕

@@ -16,9 +16,10 @@ export function ConnectionBadge() {
       data-testid="connection-status"
       data-status={status}
       title={detail}
+      role="status"
       className="mt-1 flex items-center gap-1.5 text-xs text-zinc-400"
     >
-      <span className={`h-2 w-2 rounded-full ${look.dot}`} />
+      <span aria-hidden="true" className={`h-2 w-2 rounded-full ${look.dot}`} />
       {look.text}
     </div>
   );

@@ -8,6 +8,7 @@ import { DashboardSession, personName, type AgentTemplate, type DashboardSink } 
 import { onlineAgents } from "../lib/registry/reducer";
 import { createDashboardStore, type DashboardStore } from "../lib/store/dashboard-store";
 import { Composer } from "./composer";
+import { ErrorBoundary } from "./error-boundary";
 import { FilterBar } from "./filter-bar";
 import { MessageList } from "./message-list";
 import { Inspector, RegistryPanel, ThreadPane } from "./side-panels";
@@ -84,32 +85,55 @@ export function Dashboard({
   }, [initialConfig]);
 
   const value = useMemo(() => ctx && { ...ctx, templates: initialTemplates }, [ctx, initialTemplates]);
-  if (value === null) return <div className="p-6 text-sm text-zinc-500">Starting…</div>;
+  if (value === null) return <div className="p-6 text-sm text-zinc-500 dark:text-zinc-400">Starting…</div>;
   return (
     <StoreProvider value={value}>
-      <Layout />
+      <ErrorBoundary what="dashboard" pane>
+        <Layout />
+      </ErrorBoundary>
     </StoreProvider>
   );
 }
 
+/**
+ * Each pane has its own error boundary: a pane that fails shows one line with "retry" and the
+ * others keep working (rows have their own, in MessageRow).
+ */
 function Layout() {
   const threadId = useDashboard((s) => s.threadId);
   const inspected = useDashboard((s) => s.inspected);
   return (
     <div data-testid="dashboard" className="flex h-screen overflow-hidden">
-      <Sidebar />
+      <ErrorBoundary what="channel list" pane>
+        <Sidebar />
+      </ErrorBoundary>
       <main className="flex min-w-0 flex-1 flex-col">
-        <FilterBar right={<ThemeToggle />} />
-        <MessageList />
-        <Composer />
+        <ErrorBoundary what="filter bar">
+          <FilterBar right={<ThemeToggle />} />
+        </ErrorBoundary>
+        <ErrorBoundary what="message list" pane>
+          <MessageList />
+        </ErrorBoundary>
+        <ErrorBoundary what="composer">
+          <Composer />
+        </ErrorBoundary>
       </main>
-      <aside className="flex w-[22rem] shrink-0 flex-col border-l border-zinc-200 dark:border-zinc-800 max-lg:hidden">
+      <aside
+        aria-label={threadId !== null ? "thread" : inspected !== null ? "message details" : "agents"}
+        className="flex w-[22rem] shrink-0 flex-col border-l border-zinc-200 dark:border-zinc-800 max-lg:hidden"
+      >
         {threadId !== null ? (
-          <ThreadPane threadId={threadId} />
+          <ErrorBoundary what="thread" resetKey={threadId} pane>
+            <ThreadPane threadId={threadId} />
+          </ErrorBoundary>
         ) : inspected !== null ? (
-          <Inspector seq={inspected} />
+          <ErrorBoundary what="inspector" resetKey={inspected} pane>
+            <Inspector seq={inspected} />
+          </ErrorBoundary>
         ) : (
-          <RegistryPanel />
+          <ErrorBoundary what="registry" pane>
+            <RegistryPanel />
+          </ErrorBoundary>
         )}
       </aside>
     </div>

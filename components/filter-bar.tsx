@@ -16,12 +16,17 @@ export function FilterBar({ right }: { right?: React.ReactNode }) {
   const { setFilters } = useActions();
   const active = f.agent !== "" || f.type !== "" || f.priority !== "" || f.text !== "";
   return (
-    <header className="flex flex-wrap items-center gap-2 border-b border-zinc-200 px-4 py-2 dark:border-zinc-800">
+    <header
+      aria-label="channel and filters"
+      className="flex flex-wrap items-center gap-2 border-b border-zinc-200 px-4 py-2 dark:border-zinc-800"
+    >
       <h1 data-testid="channel-title" className="mr-2 text-base font-semibold">
         {channelLabel(channel)}
       </h1>
       <input
         data-testid="filter-text"
+        type="search"
+        aria-label="search messages"
         className={`${input} w-40`}
         placeholder="Search…"
         value={f.text}
@@ -29,6 +34,7 @@ export function FilterBar({ right }: { right?: React.ReactNode }) {
       />
       <select
         data-testid="filter-agent"
+        aria-label="filter by agent"
         className={input}
         value={f.agent}
         onChange={(e) => setFilters({ agent: e.target.value })}
@@ -40,6 +46,7 @@ export function FilterBar({ right }: { right?: React.ReactNode }) {
       </select>
       <select
         data-testid="filter-type"
+        aria-label="filter by type"
         className={input}
         value={f.type}
         onChange={(e) => setFilters({ type: e.target.value })}
@@ -51,6 +58,7 @@ export function FilterBar({ right }: { right?: React.ReactNode }) {
       </select>
       <select
         data-testid="filter-priority"
+        aria-label="filter by minimum priority"
         className={input}
         value={f.priority}
         onChange={(e) => setFilters({ priority: e.target.value })}
@@ -65,7 +73,7 @@ export function FilterBar({ right }: { right?: React.ReactNode }) {
       {active && (
         <button
           type="button"
-          className="text-xs text-sky-700 hover:underline dark:text-sky-400"
+          className="text-xs text-sky-800 hover:underline dark:text-sky-300"
           onClick={() => setFilters({ agent: "", type: "", priority: "", text: "" })}
         >
           clear

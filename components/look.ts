@@ -1,19 +1,30 @@
-/** Stable looks for names and message kinds (literal class names, so Tailwind finds them). */
+/**
+ * Stable looks for names and message kinds (literal class names, so Tailwind finds them). Text
+ * colours meet WCAG AA (4.5:1 for small text) on their backgrounds in both themes; the figures
+ * are Tailwind 4's palette (oklch) converted to sRGB, as axe-core computes them.
+ */
 import type { AgentMessage } from "../lib/protocol";
 
+/**
+ * Secondary text: zinc-500 on white 4.83:1 (on zinc-50 hover rows 4.62); in the dark theme
+ * zinc-500 on zinc-950 is only 4.12, zinc-400 is 7.56.
+ */
+export const MUTED = "text-zinc-500 dark:text-zinc-400";
+
+/** Avatars carry white initials in 10-12 px bold: every colour here is >= 4.9:1 against white. */
 const AVATAR = [
-  "bg-rose-500",
-  "bg-orange-500",
-  "bg-amber-600",
-  "bg-lime-600",
-  "bg-emerald-600",
-  "bg-teal-600",
-  "bg-cyan-600",
-  "bg-sky-600",
-  "bg-indigo-500",
-  "bg-violet-500",
-  "bg-fuchsia-600",
-  "bg-pink-500",
+  "bg-rose-700",
+  "bg-orange-700",
+  "bg-amber-700",
+  "bg-lime-700",
+  "bg-emerald-700",
+  "bg-teal-700",
+  "bg-cyan-700",
+  "bg-sky-700",
+  "bg-indigo-600",
+  "bg-violet-600",
+  "bg-fuchsia-700",
+  "bg-pink-700",
 ] as const;
 
 export function avatarColor(name: string): string {
@@ -34,12 +45,12 @@ const BADGE: Record<AgentMessage["type"], string> = {
   response: "bg-emerald-100 text-emerald-800 dark:bg-emerald-950 dark:text-emerald-300",
   handoff: "bg-amber-100 text-amber-900 dark:bg-amber-950 dark:text-amber-300",
   announcement: "bg-rose-100 text-rose-800 dark:bg-rose-950 dark:text-rose-300",
-  ack: "bg-zinc-100 text-zinc-600 dark:bg-zinc-800 dark:text-zinc-400",
-  stream: "bg-zinc-100 text-zinc-600 dark:bg-zinc-800 dark:text-zinc-400",
+  ack: "bg-zinc-100 text-zinc-700 dark:bg-zinc-800 dark:text-zinc-300",
+  stream: "bg-zinc-100 text-zinc-700 dark:bg-zinc-800 dark:text-zinc-300",
   cancel: "bg-red-100 text-red-800 dark:bg-red-950 dark:text-red-300",
-  presence: "bg-zinc-100 text-zinc-600 dark:bg-zinc-800 dark:text-zinc-400",
-  heartbeat: "bg-zinc-100 text-zinc-500 dark:bg-zinc-800 dark:text-zinc-500",
-  discover: "bg-zinc-100 text-zinc-600 dark:bg-zinc-800 dark:text-zinc-400",
+  presence: "bg-zinc-100 text-zinc-700 dark:bg-zinc-800 dark:text-zinc-300",
+  heartbeat: "bg-zinc-100 text-zinc-700 dark:bg-zinc-800 dark:text-zinc-300",
+  discover: "bg-zinc-100 text-zinc-700 dark:bg-zinc-800 dark:text-zinc-300",
 };
 
 export function badgeClass(type: AgentMessage["type"]): string {

@@ -2,7 +2,7 @@
 // no image fetched until clicked.
 import { renderToStaticMarkup } from "react-dom/server";
 import { describe, expect, it } from "vitest";
-import { Markdown } from "./markdown";
+import { Markdown, shownText } from "./markdown";
 
 const render = (text: string) => renderToStaticMarkup(<Markdown text={text} />);
 
@@ -47,5 +47,45 @@ describe("Markdown", () => {
     expect(html).toContain("<strong>bold</strong>");
     expect(html).toContain("<code");
     expect(html).toContain("<li>a</li>");
+  });
+
+  it.each([
+    ["block quotes", `${">".repeat(5_000)} deep`],
+    ["lists", `${"- ".repeat(1_400)}deep`],
+    ["quote in list", `${"> - ".repeat(700)}deep`],
+    ["emphasis", `${"*a ".repeat(900)}x${" a*".repeat(900)}`],
+    ["images", `${"![".repeat(1_000)}x${"](u)".repeat(1_000)}`],
+  ])("renders %s nested thousands deep as plain text with a note, without throwing", (_, text) => {
+    const html = render(text);
+    expect(html).toContain('data-render="plain"');
+    expect(html).toContain('data-testid="content-note"');
+    expect(html).not.toMatch(/<blockquote|<ul|<em|<img/);
+  });
+
+  it("collapses a long message to a preview with show all", () => {
+    const html = render("word ".repeat(100_000));
+    expect(html).toContain('data-testid="show-all"');
+    expect(html).toContain("more characters");
+    expect(html.length).toBeLessThan(5_000);
+  });
+
+  it("shows the whole text on demand, as Markdown within the larger budget, as plain text past it", () => {
+    const medium = `**bold** ${"word ".repeat(1_000)}`; // 5,009 characters
+    expect(shownText(medium).text.length).toBeLessThanOrEqual(1_500);
+    const all = shownText(medium, { all: true });
+    expect(all).toMatchObject({ text: medium, limit: null, hidden: 0, long: true });
+    const huge = shownText("x".repeat(1_000_000), { all: true });
+    expect(huge.limit?.kind).toBe("chars");
+    expect(huge.text).toHaveLength(64_000);
+    expect(huge.hidden).toBe(1_000_000 - 64_000);
+  });
+
+  it("previews 400 characters in the thread pane", () => {
+    expect(shownText("x".repeat(1_000), { compact: true }).text).toHaveLength(400);
+  });
+
+  it("reveals bidi overrides in message text, in Markdown and in plain text", () => {
+    expect(render("**Pay** \u202Efdp.exe")).toContain("‹U+202E›fdp.exe");
+    expect(render(`${">".repeat(40)} \u202Efdp.exe`)).toContain("‹U+202E›fdp.exe");
   });
 });

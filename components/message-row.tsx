@@ -1,11 +1,18 @@
 "use client";
-/** One message, Slack-style: avatar, sender, type badge, priority, time, safe markdown, actions. */
-import { memo } from "react";
+/**
+ * One message, Slack-style: avatar, sender, type badge, priority, time, safe markdown, actions.
+ * Everything in it came over the bus: names and codes are shown through `Name` (isolated,
+ * invisible characters revealed, cut), free text through `Clipped` or `Markdown` (bounded), and
+ * each row sits in its own error boundary, so a row that still fails is one line, not the page.
+ */
+import { memo, useCallback } from "react";
 import type { PersonCommands } from "../lib/dashboard";
 import type { AgentMessage } from "../lib/protocol";
 import type { StoredMessage, TaskState } from "../lib/store/dashboard-store";
-import { avatarColor, badgeClass, clock, initials } from "./look";
+import { ErrorBoundary } from "./error-boundary";
+import { avatarColor, badgeClass, clock, initials, MUTED } from "./look";
 import { Markdown } from "./markdown";
+import { Clipped, displayName, Name } from "./safe-text";
 import { useActions, useDashboard, useSession } from "./store-context";
 
 const TASK_TYPES = new Set(["direct", "request", "handoff"]);
@@ -17,12 +24,21 @@ export const MessageRow = memo(function MessageRow({
   stored: StoredMessage;
   compact?: boolean;
 }) {
+  return (
+    <ErrorBoundary what="message" resetKey={stored} attributes={rowAttributes(stored.message)}>
+      <Row stored={stored} compact={compact} />
+    </ErrorBoundary>
+  );
+});
+
+function Row({ stored, compact }: { stored: StoredMessage; compact: boolean }) {
   const m = stored.message;
   const task = useDashboard((s) => (TASK_TYPES.has(m.type) ? s.tasks[m.id] : undefined));
   const me = useDashboard((s) => s.me);
   const { openThread, inspect, draft, findById } = useActions();
   const replied = "inReplyTo" in m && m.inReplyTo !== undefined ? findById(m.inReplyTo) : undefined;
   const { commands } = useSession();
+  const onInspect = useCallback(() => inspect(stored.seq), [inspect, stored.seq]);
   if (
     m.type === "presence" ||
     m.type === "ack" ||
@@ -36,19 +52,27 @@ export const MessageRow = memo(function MessageRow({
   const to = "to" in m ? m.to : undefined;
   const body = shownContent(m);
   return (
+    // Focusable, so the keyboard reaches the actions: focusing the row shows them, Tab goes in.
     <div
       {...rowAttributes(m)}
-      className="group relative flex gap-3 px-4 py-1.5 hover:bg-zinc-50 dark:hover:bg-zinc-900/60"
+      role="article"
+      tabIndex={0}
+      className="group relative flex gap-3 px-4 py-1.5 outline-none hover:bg-zinc-50 focus-visible:bg-zinc-50 focus-visible:ring-2 focus-visible:ring-inset focus-visible:ring-sky-600 dark:hover:bg-zinc-900/60 dark:focus-visible:bg-zinc-900/60"
     >
       <div
+        aria-hidden="true"
         className={`mt-0.5 flex h-8 w-8 shrink-0 items-center justify-center rounded text-xs font-bold text-white ${avatarColor(m.from)}`}
       >
         {initials(m.from)}
       </div>
       <div className="min-w-0 flex-1">
         <div className="flex flex-wrap items-baseline gap-x-2 text-sm">
-          <span className="font-semibold">{m.from}</span>
-          {to !== undefined && <span className="text-xs text-zinc-500">→ {to}</span>}
+          <Name text={m.from} max={48} className="font-semibold" />
+          {to !== undefined && (
+            <span className={`text-xs ${MUTED}`}>
+              → <Name text={to} max={48} />
+            </span>
+          )}
           <span
             className={`rounded px-1.5 text-[10px] font-semibold uppercase tracking-wide ${badgeClass(m.type)}`}
           >
@@ -56,33 +80,34 @@ export const MessageRow = memo(function MessageRow({
           </span>
           {m.priority !== 3 && (
             <span
-              className={`text-[10px] font-semibold ${m.priority >= 4 ? "text-rose-600 dark:text-rose-400" : "text-zinc-500"}`}
+              className={`text-[10px] font-semibold ${m.priority >= 4 ? "text-rose-700 dark:text-rose-400" : MUTED}`}
             >
               P{m.priority}
             </span>
           )}
-          {m.hops > 0 && <span className="text-[10px] text-zinc-500">hop {m.hops}</span>}
-          <span className="text-xs text-zinc-500" title={m.timestamp}>
+          {m.hops > 0 && <span className={`text-[10px] ${MUTED}`}>hop {m.hops}</span>}
+          <span className={`text-xs ${MUTED}`} title={m.timestamp}>
             {clock(Date.parse(m.timestamp))}
           </span>
           {replied !== undefined && (
             <button
               type="button"
               onClick={() => inspect(replied.seq)}
-              className="truncate text-xs text-sky-700 hover:underline dark:text-sky-400"
+              className="min-w-0 max-w-full truncate text-xs text-sky-800 hover:underline dark:text-sky-300"
             >
-              ↪ re {replied.message.from}: {replied.message.content.slice(0, 40)}
+              ↪ re <Name text={replied.message.from} max={48} />:{" "}
+              <bdi>{displayName(replied.message.content, 40)}</bdi>
             </button>
           )}
         </div>
         {m.type === "handoff" && <HandoffContext m={m} />}
         {m.type === "response" && m.status !== "ok" && <StatusLine m={m} />}
-        {body !== "" && <Markdown text={compact && body.length > 400 ? `${body.slice(0, 400)}…` : body} />}
+        {body !== "" && <Markdown text={body} compact={compact} onInspect={onInspect} />}
         {TASK_TYPES.has(m.type) && <TaskLine task={task} />}
       </div>
       <div className="absolute right-3 top-1 hidden gap-1 rounded border border-zinc-200 bg-white p-0.5 text-xs shadow-sm group-hover:flex group-focus-within:flex dark:border-zinc-700 dark:bg-zinc-900">
         <Action id="thread" label="Thread" onClick={() => openThread(m.threadId)} />
-        <Action id="inspect" label="Inspect" onClick={() => inspect(stored.seq)} />
+        <Action id="inspect" label="Inspect" onClick={onInspect} />
         {m.from !== me && (
           <Action
             id="reply"
@@ -103,7 +128,7 @@ export const MessageRow = memo(function MessageRow({
       </div>
     </div>
   );
-});
+}
 
 /** Asks the agent to stop; before the page is connected there is nothing to cancel with. */
 function cancel(commands: PersonCommands, agent: string, taskId: string): void {
@@ -143,60 +168,92 @@ function Action({
       type="button"
       data-testid={`action-${id}`}
       onClick={onClick}
-      className={`rounded px-1.5 py-0.5 hover:bg-zinc-100 dark:hover:bg-zinc-800 ${danger ? "text-red-600 dark:text-red-400" : ""}`}
+      className={`rounded px-1.5 py-0.5 hover:bg-zinc-100 dark:hover:bg-zinc-800 ${danger ? "text-red-700 dark:text-red-400" : ""}`}
     >
       {label}
     </button>
   );
 }
 
+/** Each field of a handoff's context is free text: bounded here, all of it in the inspector. */
 function HandoffContext({ m }: { m: Extract<AgentMessage, { type: "handoff" }> }) {
   const h = m.handoff;
   return (
     <dl
       data-testid="handoff-context"
-      className="my-1 grid grid-cols-[auto_1fr] gap-x-2 rounded border-l-4 border-amber-400 bg-amber-50 px-2 py-1 text-xs dark:bg-amber-950/40"
+      className="my-1 grid grid-cols-[auto_minmax(0,1fr)] gap-x-2 rounded border-l-4 border-amber-400 bg-amber-50 px-2 py-1 text-xs dark:bg-amber-950/40"
     >
       <dt className="font-semibold">task</dt>
-      <dd className="whitespace-pre-wrap">{h.task}</dd>
+      <dd>
+        <Clipped text={h.task} max={1_000} lines={6} />
+      </dd>
       {h.progress !== "" && (
         <>
           <dt className="font-semibold">done so far</dt>
-          <dd className="whitespace-pre-wrap">{h.progress}</dd>
+          <dd>
+            <Clipped text={h.progress} max={1_000} lines={6} />
+          </dd>
         </>
       )}
       {h.reason !== "" && (
         <>
           <dt className="font-semibold">why</dt>
-          <dd className="whitespace-pre-wrap">{h.reason}</dd>
+          <dd>
+            <Clipped text={h.reason} max={1_000} lines={6} />
+          </dd>
         </>
       )}
     </dl>
   );
 }
 
+/** An error's code and message are the sender's words: bounded and revealed like any text. */
 function StatusLine({ m }: { m: Extract<AgentMessage, { type: "response" }> }) {
+  const canceled = m.status === "canceled";
   return (
-    <div
-      className={`text-xs font-semibold ${m.status === "canceled" ? "text-zinc-500" : "text-red-600 dark:text-red-400"}`}
-    >
-      {m.status === "canceled" ? "⊘ canceled" : `⚠ error${m.error === undefined ? "" : ` (${m.error.code})`}`}
+    <div className={`text-xs ${canceled ? MUTED : "text-red-700 dark:text-red-400"}`}>
+      <span className="font-semibold">
+        {canceled ? "⊘ canceled" : "⚠ error"}
+        {m.error !== undefined && (
+          <>
+            {" ("}
+            <Name text={m.error.code} max={64} />)
+          </>
+        )}
+      </span>
+      {m.error !== undefined && m.error.message !== "" && (
+        <div data-testid="error-message">
+          <Clipped text={m.error.message} max={500} lines={3} />
+        </div>
+      )}
     </div>
   );
 }
 
 function TaskLine({ task }: { task: TaskState | undefined }) {
-  if (task === undefined) return <div className="text-[11px] text-zinc-400">sent</div>;
+  if (task === undefined) return <div className={`text-[11px] ${MUTED}`}>sent</div>;
   if (task.canceledBy !== undefined && task.final === undefined)
-    return <div className="text-[11px] text-zinc-500">⊘ cancel asked by {task.canceledBy}</div>;
+    return (
+      <div className={`text-[11px] ${MUTED}`}>
+        ⊘ cancel asked by <Name text={task.canceledBy} />
+      </div>
+    );
   if (task.final !== undefined) {
     const f = task.final;
-    const label = f.status === "ok" ? `answered by ${f.from}` : `${f.status} (${f.error?.code ?? ""})`;
     return (
       <div
-        className={`text-[11px] ${f.status === "ok" ? "text-emerald-700 dark:text-emerald-400" : "text-red-600 dark:text-red-400"}`}
+        className={`text-[11px] ${f.status === "ok" ? "text-emerald-700 dark:text-emerald-400" : "text-red-700 dark:text-red-400"}`}
       >
-        ✓ {label}
+        ✓{" "}
+        {f.status === "ok" ? (
+          <>
+            answered by <Name text={f.from} />
+          </>
+        ) : (
+          <>
+            {f.status} (<Name text={f.error?.code ?? ""} />)
+          </>
+        )}
       </div>
     );
   }
@@ -206,45 +263,64 @@ function TaskLine({ task }: { task: TaskState | undefined }) {
         data-testid="thread-stream"
         className="mt-1 rounded bg-zinc-50 px-2 py-1 text-xs text-zinc-600 dark:bg-zinc-900 dark:text-zinc-400"
       >
-        <span className="animate-pulse">✍</span> {task.partial.slice(-600)}
+        <span className="animate-pulse">✍</span>{" "}
+        <Clipped text={tail(task.partial, 600)} max={601} lines={6} />
       </div>
     );
   }
   return (
-    <div className="text-[11px] text-amber-600 dark:text-amber-400">
+    <div className="text-[11px] text-amber-700 dark:text-amber-400">
       {task.acked ? "working…" : "delivered"}
     </div>
   );
 }
 
+/** The last `n` characters, not starting in the middle of a surrogate pair. */
+function tail(s: string, n: number): string {
+  if (s.length <= n) return s;
+  const start = s.length - n;
+  const c = s.charCodeAt(start);
+  return s.slice(c >= 0xdc00 && c <= 0xdfff ? start + 1 : start);
+}
+
 function EventLine({ stored }: { stored: StoredMessage }) {
   const m = stored.message;
   const { inspect } = useActions();
+  const who = displayName(m.from);
   let text: string;
   switch (m.type) {
     case "presence":
-      text = `${m.from} is ${m.agent.status} (${m.agent.runtime})`;
+      text = `${who} is ${m.agent.status} (${m.agent.runtime})`;
       break;
     case "ack":
-      text = `${m.from} acknowledged and is working`;
+      text = `${who} acknowledged and is working`;
       break;
     case "cancel":
-      text = `${m.from} asked ${m.to} to cancel${m.content === "" ? "" : `: ${m.content}`}`;
+      text = `${who} asked ${displayName(m.to)} to cancel${m.content === "" ? "" : `: ${displayName(m.content, 200)}`}`;
       break;
     case "heartbeat":
-      text = `${m.from} ♥ ${m.agent.status}`;
+      text = `${who} ♥ ${m.agent.status}`;
       break;
     default:
-      text = `${m.from} asked who is online`;
+      text = `${who} asked who is online`;
   }
   return (
     <div
       {...rowAttributes(m)}
+      role="button"
+      tabIndex={0}
+      aria-label={`${text}: inspect`}
       onClick={() => inspect(stored.seq)}
-      className="cursor-pointer px-4 py-0.5 pl-[3.75rem] text-xs text-zinc-500 hover:bg-zinc-50 dark:hover:bg-zinc-900/60"
+      onKeyDown={(e) => {
+        if (e.key === "Enter" || e.key === " ") {
+          e.preventDefault();
+          inspect(stored.seq);
+        }
+      }}
+      className={`cursor-pointer px-4 py-0.5 pl-[3.75rem] text-xs hover:bg-zinc-50 dark:hover:bg-zinc-900/60 ${MUTED}`}
     >
       <span className="mr-2 font-mono">{clock(stored.receivedAt)}</span>
-      {text}
+      <bdi>{text}</bdi>
     </div>
   );
 }

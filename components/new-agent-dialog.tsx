@@ -3,8 +3,10 @@
  * "New agent": from a template or from scratch, to run in this tab or on the server. The name is
  * checked with the protocol's rules and against who is online before anything starts.
  */
-import { useState } from "react";
+import { useEffect, useRef, useState, type KeyboardEvent } from "react";
 import { AGENT_TOOLS, AgentSpec, specProblems } from "../lib/dashboard";
+import { MUTED } from "./look";
+import { displayText } from "./safe-text";
 import { useDashboard, useSession, useTemplates } from "./store-context";
 
 const field =
@@ -33,6 +35,14 @@ export function NewAgentDialog({ onClose }: { onClose: () => void }) {
   const [where, setWhere] = useState<"tab" | "server">("tab");
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const form = useRef<HTMLFormElement>(null);
+
+  // Modal: focus moves in on open and back to whatever opened it on close.
+  useEffect(() => {
+    const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+    form.current?.querySelector<HTMLElement>(FOCUSABLE)?.focus();
+    return () => opener?.focus();
+  }, []);
 
   function pick(t: string) {
     setTemplate(t);
@@ -81,7 +91,12 @@ export function NewAgentDialog({ onClose }: { onClose: () => void }) {
   return (
     <div className="fixed inset-0 z-50 flex items-center justify-center bg-black/40 p-4" onClick={onClose}>
       <form
+        ref={form}
         data-testid="new-agent-dialog"
+        role="dialog"
+        aria-modal="true"
+        aria-labelledby="new-agent-title"
+        onKeyDown={(e) => trapFocus(e, onClose)}
         className="max-h-full w-full max-w-lg space-y-3 overflow-y-auto rounded-lg bg-white p-5 shadow-xl dark:bg-zinc-900"
         onClick={(e) => e.stopPropagation()}
         onSubmit={(e) => {
@@ -89,8 +104,10 @@ export function NewAgentDialog({ onClose }: { onClose: () => void }) {
           void start();
         }}
       >
-        <h2 className="text-lg font-semibold">New agent</h2>
-        <label className="block text-xs font-semibold text-zinc-500">
+        <h2 id="new-agent-title" className="text-lg font-semibold">
+          New agent
+        </h2>
+        <label className={`block text-xs font-semibold ${MUTED}`}>
           template
           <select
             data-testid="agent-template"
@@ -133,7 +150,7 @@ export function NewAgentDialog({ onClose }: { onClose: () => void }) {
           onChange={setCapabilities}
         />
         <fieldset className="text-xs">
-          <legend className="font-semibold text-zinc-500">tools</legend>
+          <legend className={`font-semibold ${MUTED}`}>tools</legend>
           <div className="mt-1 flex flex-wrap gap-3">
             {AGENT_TOOLS.map((t) => (
               <label key={t.name} className="flex items-center gap-1" title={t.description}>
@@ -157,7 +174,7 @@ export function NewAgentDialog({ onClose }: { onClose: () => void }) {
           onChange={setModel}
         />
         <fieldset className="text-sm">
-          <legend className="text-xs font-semibold text-zinc-500">runs</legend>
+          <legend className={`text-xs font-semibold ${MUTED}`}>runs</legend>
           <label className="mr-4 inline-flex items-center gap-1">
             <input
               type="radio"
@@ -180,9 +197,10 @@ export function NewAgentDialog({ onClose }: { onClose: () => void }) {
         {error !== null && (
           <div
             data-testid="agent-error"
+            role="alert"
             className="rounded border border-red-300 bg-red-50 px-2 py-1 text-sm text-red-800 dark:border-red-800 dark:bg-red-950/40 dark:text-red-300"
           >
-            {error}
+            {displayText(error, 1_000)}
           </div>
         )}
         <div className="flex justify-end gap-2">
@@ -197,7 +215,7 @@ export function NewAgentDialog({ onClose }: { onClose: () => void }) {
             data-testid="agent-start"
             type="submit"
             disabled={busy}
-            className="rounded bg-sky-600 px-4 py-1.5 text-sm font-semibold text-white hover:bg-sky-700 disabled:opacity-50"
+            className="rounded bg-sky-700 px-4 py-1.5 text-sm font-semibold text-white hover:bg-sky-800 disabled:opacity-50"
           >
             {busy ? "Starting…" : "Start"}
           </button>
@@ -223,9 +241,35 @@ function TextField(p: {
     onChange: (e: { target: { value: string } }) => p.onChange(e.target.value),
   };
   return (
-    <label className="block text-xs font-semibold text-zinc-500">
+    <label className={`block text-xs font-semibold ${MUTED}`}>
       {p.label}
       {p.rows === undefined ? <input {...common} /> : <textarea rows={p.rows} {...common} />}
     </label>
   );
+}
+
+const FOCUSABLE =
+  'a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';
+
+/** Escape closes; Tab and Shift+Tab cycle inside the dialog instead of leaving it. */
+function trapFocus(e: KeyboardEvent<HTMLElement>, onClose: () => void): void {
+  if (e.key === "Escape") {
+    e.preventDefault();
+    e.stopPropagation();
+    onClose();
+    return;
+  }
+  if (e.key !== "Tab") return;
+  const items = [...e.currentTarget.querySelectorAll<HTMLElement>(FOCUSABLE)];
+  const first = items[0];
+  const last = items.at(-1);
+  if (first === undefined || last === undefined) return;
+  const inside = e.currentTarget.contains(document.activeElement);
+  if (e.shiftKey && (document.activeElement === first || !inside)) {
+    e.preventDefault();
+    last.focus();
+  } else if (!e.shiftKey && (document.activeElement === last || !inside)) {
+    e.preventDefault();
+    first.focus();
+  }
 }

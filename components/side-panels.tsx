@@ -7,20 +7,24 @@ import { useEffect, useMemo, useState } from "react";
 import { onlineAgents } from "../lib/registry/reducer";
 import { dm } from "../lib/store/channels";
 import { threadMessages } from "../lib/store/dashboard-store";
-import { ago, avatarColor, initials, STATUS_DOT } from "./look";
+import { ago, avatarColor, initials, MUTED, STATUS_DOT } from "./look";
 import { MessageRow } from "./message-row";
 import { NewAgentDialog } from "./new-agent-dialog";
+import { RawJson } from "./raw-json";
+import { Clipped, displayText, Name } from "./safe-text";
 import { useActions, useDashboard, useSession } from "./store-context";
 
 function PanelHeader({ title, onClose }: { title: string; onClose?: () => void }) {
   return (
     <div className="flex items-center justify-between border-b border-zinc-200 px-4 py-2 dark:border-zinc-800">
-      <h2 className="text-sm font-semibold">{title}</h2>
+      <h2 className="min-w-0 truncate text-sm font-semibold" title={title}>
+        {title}
+      </h2>
       {onClose !== undefined && (
         <button
           type="button"
           onClick={onClose}
-          className="rounded px-1 text-zinc-500 hover:bg-zinc-100 dark:hover:bg-zinc-800"
+          className={`rounded px-1 hover:bg-zinc-100 dark:hover:bg-zinc-800 ${MUTED}`}
           aria-label="close"
         >
           ✕
@@ -40,7 +44,7 @@ export function ThreadPane({ threadId }: { threadId: string }) {
       <PanelHeader title={`Thread · ${agents.join(", ")}`} onClose={() => openThread(null)} />
       <div className="min-h-0 flex-1 overflow-y-auto py-2">
         {items.length === 0 && (
-          <div className="px-4 text-sm text-zinc-500">This thread is no longer retained.</div>
+          <div className={`px-4 text-sm ${MUTED}`}>This thread is no longer retained.</div>
         )}
         {items.map((i) => (
           <div key={i.seq} data-testid="thread-item" data-type={i.message.type}>
@@ -59,25 +63,23 @@ export function Inspector({ seq }: { seq: number }) {
     <section data-testid="inspector" className="flex min-h-0 flex-1 flex-col">
       <PanelHeader title="Message" onClose={() => inspect(null)} />
       {stored === undefined ? (
-        <div className="p-4 text-sm text-zinc-500">This message is no longer retained.</div>
+        <div className={`p-4 text-sm ${MUTED}`}>This message is no longer retained.</div>
       ) : (
         <div className="min-h-0 flex-1 overflow-auto p-4 text-xs">
-          <div className="mb-1 font-semibold text-zinc-500">subject</div>
+          <div className={`mb-1 font-semibold ${MUTED}`}>subject</div>
           <div data-testid="inspector-subject" className="mb-3 break-all font-mono">
             {stored.subject}
           </div>
-          <div className="mb-1 font-semibold text-zinc-500">envelope</div>
-          <pre
-            data-testid="inspector-json"
-            className="whitespace-pre-wrap break-all rounded bg-zinc-100 p-2 font-mono dark:bg-zinc-900"
-          >
-            {JSON.stringify(stored.message, null, 2)}
-          </pre>
+          <div className={`mb-1 font-semibold ${MUTED}`}>envelope</div>
+          <RawJson value={stored.message} />
         </div>
       )}
     </section>
   );
 }
+
+/** Capabilities (and tools) shown on a card; an agent may declare 64 of each. */
+const CHIPS = 6;
 
 const RUNS = {
   process: "runs in a separate process",
@@ -119,13 +121,15 @@ export function RegistryPanel() {
           type="button"
           data-testid="new-agent"
           onClick={() => setDialog(true)}
-          className="rounded bg-sky-600 px-2 py-1 text-xs font-semibold text-white hover:bg-sky-700"
+          className="rounded bg-sky-700 px-2 py-1 text-xs font-semibold text-white hover:bg-sky-800"
         >
           + New agent
         </button>
       </div>
       {dialog && <NewAgentDialog onClose={() => setDialog(false)} />}
-      {stopError !== null && <div className="px-4 py-1 text-xs text-red-600">{stopError}</div>}
+      {stopError !== null && (
+        <div className="px-4 py-1 text-xs text-red-700 dark:text-red-400">{displayText(stopError, 300)}</div>
+      )}
       <ul className="min-h-0 flex-1 space-y-1 overflow-y-auto p-2">
         {entries.map((e) => {
           const a = e.agent;
@@ -135,63 +139,76 @@ export function RegistryPanel() {
               key={a.name}
               data-testid={`agent-${a.name}`}
               data-status={e.status}
-              className={`rounded border border-zinc-200 p-2 text-xs dark:border-zinc-800 ${offline ? "opacity-50" : ""}`}
+              className={`rounded border border-zinc-200 p-2 text-xs dark:border-zinc-800 ${offline ? "border-dashed bg-zinc-50 dark:bg-zinc-900/60" : ""}`}
             >
               <div className="flex items-center gap-2">
                 <div
-                  className={`flex h-6 w-6 items-center justify-center rounded text-[10px] font-bold text-white ${avatarColor(a.name)}`}
+                  aria-hidden="true"
+                  className={`flex h-6 w-6 shrink-0 items-center justify-center rounded text-[10px] font-bold text-white ${offline ? "bg-zinc-600" : avatarColor(a.name)}`}
                 >
                   {initials(a.name)}
                 </div>
                 <button
                   type="button"
-                  className="truncate text-sm font-semibold hover:underline"
+                  className="min-w-0 truncate text-sm font-semibold hover:underline"
                   onClick={() => a.name !== me && openChannel(dm(a.name))}
                 >
-                  {a.name}
+                  <Name text={a.name} />
                 </button>
-                {a.name === me && <span className="text-zinc-500">(you)</span>}
+                {a.name === me && <span className={MUTED}>(you)</span>}
                 {owned[a.name] !== undefined && !offline && (
                   <button
                     type="button"
                     data-testid={`stop-${a.name}`}
                     onClick={() => void stop(a.name)}
                     title={`stop (started ${owned[a.name] === "tab" ? "in this tab" : "on the server"})`}
-                    className="rounded border border-red-300 px-1.5 text-[10px] text-red-700 hover:bg-red-50 dark:border-red-800 dark:text-red-300 dark:hover:bg-red-950"
+                    className="shrink-0 rounded border border-red-300 px-1.5 text-[10px] text-red-700 hover:bg-red-50 dark:border-red-800 dark:text-red-300 dark:hover:bg-red-950"
                   >
                     stop
                   </button>
                 )}
-                <span className="ml-auto flex items-center gap-1 text-zinc-500">
+                <span className={`ml-auto flex shrink-0 items-center gap-1 ${MUTED}`}>
                   <span className={`h-2 w-2 rounded-full ${STATUS_DOT[e.status]}`} />
                   {e.status}
                 </span>
               </div>
               {a.description !== "" && (
-                <p className="mt-1 text-zinc-600 dark:text-zinc-400">{a.description}</p>
+                <p className="mt-1 text-zinc-600 dark:text-zinc-400">
+                  <Clipped text={a.description} max={300} lines={3} />
+                </p>
               )}
               <div className="mt-1 flex flex-wrap gap-1">
-                {a.capabilities.map((c) => (
+                {a.capabilities.slice(0, CHIPS).map((c, i) => (
                   <span
-                    key={c}
-                    className="rounded bg-sky-50 px-1.5 text-sky-800 dark:bg-sky-950 dark:text-sky-300"
+                    key={`${i}:${c}`}
+                    className="max-w-full truncate rounded bg-sky-50 px-1.5 text-sky-800 dark:bg-sky-950 dark:text-sky-300"
                   >
-                    {c}
+                    <Name text={c} max={16} />
                   </span>
                 ))}
-                {a.tools.map((t) => (
+                {a.tools.slice(0, CHIPS).map((t, i) => (
                   <span
-                    key={t.name}
-                    title={t.description}
-                    className="rounded bg-zinc-100 px-1.5 font-mono text-zinc-700 dark:bg-zinc-800 dark:text-zinc-300"
+                    key={`${i}:${t.name}`}
+                    title={displayText(t.description, 300)}
+                    className="max-w-full truncate rounded bg-zinc-100 px-1.5 font-mono text-zinc-700 dark:bg-zinc-800 dark:text-zinc-300"
                   >
-                    {t.name}()
+                    <Name text={t.name} max={16} />
+                    ()
                   </span>
                 ))}
+                {(a.capabilities.length > CHIPS || a.tools.length > CHIPS) && (
+                  <span className={MUTED}>
+                    +{Math.max(0, a.capabilities.length - CHIPS) + Math.max(0, a.tools.length - CHIPS)} more
+                  </span>
+                )}
               </div>
-              <div className="mt-1 flex flex-wrap gap-x-3 text-zinc-500">
+              <div className={`mt-1 flex flex-wrap gap-x-3 ${MUTED}`}>
                 <span data-testid="agent-runtime">{RUNS[a.runtime]}</span>
-                {a.model !== undefined && <span>model {a.model}</span>}
+                {a.model !== undefined && (
+                  <span className="min-w-0 truncate">
+                    model <Name text={a.model} max={48} />
+                  </span>
+                )}
                 <span>
                   {offline
                     ? `offline since ${ago(e.offlineAt ?? e.lastSeenAt, now)}${e.offlineReason === "missed-heartbeats" ? " (missed heartbeats)" : ""}`
@@ -202,7 +219,7 @@ export function RegistryPanel() {
           );
         })}
         {entries.length === 0 && (
-          <li className="p-2 text-xs text-zinc-500">Nobody has announced themselves yet.</li>
+          <li className={`p-2 text-xs ${MUTED}`}>Nobody has announced themselves yet.</li>
         )}
       </ul>
     </section>

@@ -3,6 +3,7 @@
 import { FIXED_CHANNELS, dm, type ChannelKey } from "../lib/store/channels";
 import { ConnectionBadge } from "./connection-badge";
 import { STATUS_DOT } from "./look";
+import { displayText } from "./safe-text";
 import { useActions, useDashboard } from "./store-context";
 
 function Unread({ k }: { k: ChannelKey }) {
@@ -11,7 +12,7 @@ function Unread({ k }: { k: ChannelKey }) {
   return (
     <span
       data-testid={`unread-${k.replace(":", "-")}`}
-      className="ml-auto rounded-full bg-rose-500 px-1.5 text-[10px] font-semibold leading-4 text-white"
+      className="ml-auto rounded-full bg-rose-700 px-1.5 text-[10px] font-semibold leading-4 text-white"
     >
       {n > 999 ? "999+" : n}
     </span>
@@ -26,13 +27,16 @@ function Item({ k, label, dot, hint }: { k: ChannelKey; label: string; dot?: str
       type="button"
       data-testid={`channel-${k.replace(":", "-")}`}
       title={hint}
+      aria-current={active ? "page" : undefined}
       onClick={() => openChannel(k)}
       className={`flex w-full items-center gap-2 rounded px-2 py-1 text-left text-sm ${
-        active ? "bg-sky-600 text-white" : "text-zinc-300 hover:bg-zinc-800"
+        active ? "bg-sky-700 text-white" : "text-zinc-300 hover:bg-zinc-800"
       }`}
     >
       {dot === undefined ? (
-        <span className="w-3 text-zinc-500">#</span>
+        <span aria-hidden="true" className="w-3 text-zinc-400">
+          #
+        </span>
       ) : (
         <span className={`h-2 w-2 shrink-0 rounded-full ${dot}`} />
       )}
@@ -56,34 +60,37 @@ export function Sidebar() {
         a.agent.name.localeCompare(b.agent.name),
     );
   return (
-    <nav className="flex h-full w-60 shrink-0 flex-col gap-4 overflow-y-auto bg-zinc-900 p-3 text-zinc-100">
+    <nav
+      aria-label="channels"
+      className="flex h-full w-60 shrink-0 flex-col gap-4 overflow-y-auto bg-zinc-900 p-3 text-zinc-100"
+    >
       <div>
         <div className="text-base font-semibold tracking-tight">Switchboard</div>
         <ConnectionBadge />
       </div>
       <div className="space-y-0.5">
-        <div className="px-2 pb-1 text-xs font-semibold uppercase tracking-wide text-zinc-500">Channels</div>
+        <div className="px-2 pb-1 text-xs font-semibold uppercase tracking-wide text-zinc-400">Channels</div>
         {/* Heartbeats appear in no other channel: they are seen only by opening #heartbeats. */}
         {FIXED_CHANNELS.map((c) => (
           <Item key={c.key} k={c.key} label={c.label} hint={c.hint} />
         ))}
       </div>
       <div className="space-y-0.5">
-        <div className="px-2 pb-1 text-xs font-semibold uppercase tracking-wide text-zinc-500">
+        <div className="px-2 pb-1 text-xs font-semibold uppercase tracking-wide text-zinc-400">
           Direct messages
         </div>
-        {names.length === 0 && <div className="px-2 text-xs text-zinc-500">no agents yet</div>}
+        {names.length === 0 && <div className="px-2 text-xs text-zinc-400">no agents yet</div>}
         {names.map((e) => (
           <Item
             key={e.agent.name}
             k={dm(e.agent.name)}
             label={e.agent.name}
             dot={STATUS_DOT[e.status]}
-            hint={e.agent.description}
+            hint={displayText(e.agent.description, 300)}
           />
         ))}
       </div>
-      <div className="mt-auto space-y-1 text-xs text-zinc-500">
+      <div className="mt-auto space-y-1 text-xs text-zinc-400">
         <div>
           you are <span className="font-mono text-zinc-300">{me}</span>
         </div>

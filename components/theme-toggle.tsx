@@ -5,7 +5,8 @@ export function ThemeToggle() {
       type="button"
       data-testid="theme-toggle"
       title="Toggle dark mode"
-      className="rounded border border-zinc-300 px-2 py-1 text-xs dark:border-zinc-700"
+      aria-label="toggle dark mode"
+      className="rounded border border-zinc-400 px-2 py-1 text-xs dark:border-zinc-600"
       onClick={() => {
         const dark = !document.documentElement.classList.contains("dark");
         document.documentElement.classList.toggle("dark", dark);
@@ -16,7 +17,7 @@ export function ThemeToggle() {
         }
       }}
     >
-      ◐ theme
+      <span aria-hidden="true">◐</span> theme
     </button>
   );
 }
