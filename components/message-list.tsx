@@ -3,41 +3,62 @@
  * The channel's messages, virtualized: only the rows on screen are in the DOM, so a burst of
  * thousands costs the same as a handful. Sticks to the bottom while you are there; scroll up to
  * read and it stays put, with a button to jump back to the newest.
+ *
+ * Costs per frame stay flat under a flood (see the README's "Performance > The dashboard"):
+ * - a new row is placed at an estimated height (./row-height.ts) and measured once, by a
+ *   ResizeObserver after the browser's own layout, never by reading offsetHeight mid-frame;
+ * - the list redraws at most 10 times a second while the screen turns over faster than that
+ *   (./paced-list.ts); the store still takes every message each frame;
+ * - a row renders once: `MessageRow` is memoised on the stored message (one object per message
+ *   id), and its Markdown with it.
  */
-import { useVirtualizer } from "@tanstack/react-virtual";
-import { useEffect, useMemo, useRef, useState } from "react";
-import { visibleMessages } from "../lib/store/dashboard-store";
+import { useVirtualizer, type Virtualizer } from "@tanstack/react-virtual";
+import { useEffect, useLayoutEffect, useMemo, useRef, useState, useSyncExternalStore } from "react";
+import { visibleMessages, type StoredMessage } from "../lib/store/dashboard-store";
 import { MessageRow } from "./message-row";
-import { useDashboard } from "./store-context";
+import { pacedList } from "./paced-list";
+import { estimateRowHeight } from "./row-height";
+import { useStoreApi } from "./store-context";
+
+const DEFAULT_WIDTH = 800;
 
 export function MessageList() {
-  const messages = useDashboard((s) => s.messages);
-  const channel = useDashboard((s) => s.channel);
-  const filters = useDashboard((s) => s.filters);
-  const rows = useMemo(() => visibleMessages({ messages, channel, filters }), [messages, channel, filters]);
+  const store = useStoreApi();
+  const paced = useMemo(() => pacedList(store), [store]);
+  const view = useSyncExternalStore(paced.subscribe, paced.getSnapshot, paced.getSnapshot);
+  const rows = useMemo(() => visibleMessages(view), [view]);
   const parent = useRef<HTMLDivElement>(null);
   const [follow, setFollow] = useState(true);
   const dragging = useRef(false);
+  const rowsRef = useRef(rows);
+  rowsRef.current = rows;
+  const width = useRef(DEFAULT_WIDTH);
   const virtualizer = useVirtualizer({
     count: rows.length,
     getScrollElement: () => parent.current,
-    estimateSize: () => 72,
-    overscan: 8,
-    getItemKey: (i) => rows[i]!.seq,
+    estimateSize: (i) => estimateRowHeight(rowsRef.current[i]!.message, width.current),
+    measureElement: measureOnce,
+    overscan: 4,
+    getItemKey: (i) => rowsRef.current[i]!.seq,
   });
   const newest = rows.at(-1)?.seq;
 
-  // Follow the newest message unless the person scrolled away. Keyed on the newest row, not the
-  // count: once retention is full the count stays the same while messages keep arriving.
   useEffect(() => {
+    const el = parent.current;
+    if (el === null) return;
+    const ro = new ResizeObserver(([e]) => {
+      if (e !== undefined) width.current = e.contentRect.width;
+    });
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, []);
+
+  // Follow the newest message unless the person scrolled away. Keyed on the newest row, not the
+  // count: once retention is full the count stays the same while messages keep arriving. One
+  // write per draw; the rows' real heights arrive later and keep the end in place.
+  useLayoutEffect(() => {
     if (!follow || newest === undefined) return;
     virtualizer.scrollToIndex(rows.length - 1, { align: "end" });
-    // Rows are measured after they render; land on the true bottom once they are.
-    const frame = requestAnimationFrame(() => {
-      const el = parent.current;
-      if (el !== null) el.scrollTop = el.scrollHeight;
-    });
-    return () => cancelAnimationFrame(frame);
   }, [newest, follow, rows.length, virtualizer]);
 
   // Only the person stops following (wheel up, keys, dragging the scrollbar): scroll events
@@ -52,7 +73,7 @@ export function MessageList() {
         data-testid="message-list"
         tabIndex={0}
         data-count={rows.length}
-        className="h-full overflow-y-auto"
+        className="h-full overflow-y-auto [overflow-anchor:none]"
         onWheel={(e) => {
           if (e.deltaY < 0) leave();
           else if (nearBottom(e.currentTarget)) setFollow(true);
@@ -75,20 +96,7 @@ export function MessageList() {
         )}
         <div style={{ height: virtualizer.getTotalSize(), position: "relative" }}>
           {virtualizer.getVirtualItems().map((v) => (
-            <div
-              key={v.key}
-              data-index={v.index}
-              ref={virtualizer.measureElement}
-              style={{
-                position: "absolute",
-                top: 0,
-                left: 0,
-                width: "100%",
-                transform: `translateY(${v.start}px)`,
-              }}
-            >
-              <MessageRow stored={rows[v.index]!} />
-            </div>
+            <Row key={v.key} index={v.index} start={v.start} stored={rows[v.index]!} virtualizer={virtualizer} />
           ))}
         </div>
       </div>
@@ -103,4 +111,41 @@ export function MessageList() {
       )}
     </div>
   );
+}
+
+function Row({
+  index,
+  start,
+  stored,
+  virtualizer,
+}: {
+  index: number;
+  start: number;
+  stored: StoredMessage;
+  virtualizer: Virtualizer<HTMLDivElement, Element>;
+}) {
+  return (
+    <div
+      data-index={index}
+      ref={virtualizer.measureElement}
+      style={{ position: "absolute", top: 0, left: 0, width: "100%", transform: `translateY(${start}px)` }}
+    >
+      <MessageRow stored={stored} />
+    </div>
+  );
+}
+
+/**
+ * The virtualizer's row measurement without layout reads: the ResizeObserver's box when it
+ * reports one (after layout), otherwise what is known (a previous measurement or the estimate).
+ */
+function measureOnce(
+  el: Element,
+  entry: ResizeObserverEntry | undefined,
+  v: Virtualizer<HTMLDivElement, Element>,
+): number {
+  const box = entry?.borderBoxSize?.[0];
+  if (box !== undefined) return Math.round(box.blockSize);
+  const index = v.indexFromElement(el);
+  return v.itemSizeCache.get(v.options.getItemKey(index)) ?? v.options.estimateSize(index);
 }
