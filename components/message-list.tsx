@@ -7,14 +7,16 @@
  * Costs per frame stay flat under a flood (see the README's "Performance > The dashboard"):
  * - a new row is placed at an estimated height (./row-height.ts) and measured once, by a
  *   ResizeObserver after the browser's own layout, never by reading offsetHeight mid-frame;
- * - the list redraws at most 10 times a second while the screen turns over faster than that
- *   (./paced-list.ts); the store still takes every message each frame;
+ * - the list redraws at most 10 times a second while the screen turns over faster than that,
+ *   with light rows and no Markdown (./paced-list.ts, ./flood-row.tsx); the store still takes
+ *   every message each frame; a calm draw brings full rows back;
  * - a row renders once: `MessageRow` is memoised on the stored message (one object per message
- *   id), and its Markdown with it.
+ *   id), and its Markdown with it; the virtualizer keys rows by the message's arrival number.
  */
-import { useVirtualizer, type Virtualizer } from "@tanstack/react-virtual";
+import { defaultRangeExtractor, useVirtualizer, type Range, type Virtualizer } from "@tanstack/react-virtual";
 import { useEffect, useLayoutEffect, useMemo, useRef, useState, useSyncExternalStore } from "react";
 import { visibleMessages, type StoredMessage } from "../lib/store/dashboard-store";
+import { FloodRow } from "./flood-row";
 import { MessageRow } from "./message-row";
 import { pacedList } from "./paced-list";
 import { estimateRowHeight } from "./row-height";
@@ -32,15 +34,27 @@ export function MessageList() {
   const dragging = useRef(false);
   const rowsRef = useRef(rows);
   rowsRef.current = rows;
+  const flooding = useRef(view.flooding);
+  flooding.current = view.flooding;
   const width = useRef(DEFAULT_WIDTH);
+  const followRef = useRef(follow);
+  followRef.current = follow;
+  const self = useRef<Virtualizer<HTMLDivElement, Element>>(null);
   const virtualizer = useVirtualizer({
     count: rows.length,
     getScrollElement: () => parent.current,
-    estimateSize: (i) => estimateRowHeight(rowsRef.current[i]!.message, width.current),
+    estimateSize: (i) => estimateRowHeight(rowsRef.current[i]!.message, width.current, flooding.current),
     measureElement: measureOnce,
     overscan: 4,
     getItemKey: (i) => rowsRef.current[i]!.seq,
+    // Following, the rows to draw are the last ones, wherever the scroll position still is: the
+    // draw mounts exactly them, and the scroll to the end that follows changes nothing.
+    rangeExtractor: (range) =>
+      followRef.current && self.current !== null
+        ? lastRows(self.current, range)
+        : defaultRangeExtractor(range),
   });
+  self.current = virtualizer;
   const newest = rows.at(-1)?.seq;
 
   useEffect(() => {
@@ -58,8 +72,8 @@ export function MessageList() {
   // write per draw; the rows' real heights arrive later and keep the end in place.
   useLayoutEffect(() => {
     if (!follow || newest === undefined) return;
-    virtualizer.scrollToIndex(rows.length - 1, { align: "end" });
-  }, [newest, follow, rows.length, virtualizer]);
+    virtualizer.scrollToOffset(virtualizer.getTotalSize(), { align: "end" });
+  }, [newest, follow, virtualizer]);
 
   // Only the person stops following (wheel up, keys, dragging the scrollbar): scroll events
   // from the virtualizer correcting row heights must not.
@@ -96,7 +110,14 @@ export function MessageList() {
         )}
         <div style={{ height: virtualizer.getTotalSize(), position: "relative" }}>
           {virtualizer.getVirtualItems().map((v) => (
-            <Row key={v.key} index={v.index} start={v.start} stored={rows[v.index]!} virtualizer={virtualizer} />
+            <Row
+              key={v.key}
+              index={v.index}
+              start={v.start}
+              stored={rows[v.index]!}
+              light={view.flooding}
+              virtualizer={virtualizer}
+            />
           ))}
         </div>
       </div>
@@ -117,11 +138,13 @@ function Row({
   index,
   start,
   stored,
+  light,
   virtualizer,
 }: {
   index: number;
   start: number;
   stored: StoredMessage;
+  light: boolean;
   virtualizer: Virtualizer<HTMLDivElement, Element>;
 }) {
   return (
@@ -130,9 +153,23 @@ function Row({
       ref={virtualizer.measureElement}
       style={{ position: "absolute", top: 0, left: 0, width: "100%", transform: `translateY(${start}px)` }}
     >
-      <MessageRow stored={stored} />
+      {light ? <FloodRow stored={stored} /> : <MessageRow stored={stored} />}
     </div>
   );
+}
+
+/** The last rows that fill the viewport (sizes as known, no layout read), plus two above. */
+function lastRows(v: Virtualizer<HTMLDivElement, Element>, range: Range): number[] {
+  const viewport = v.scrollRect?.height ?? 900;
+  const out: number[] = [];
+  let filled = 0;
+  let extra = 2;
+  for (let i = range.count - 1; i >= 0; i--) {
+    out.push(i);
+    if (filled >= viewport && extra-- <= 0) break;
+    filled += v.itemSizeCache.get(v.options.getItemKey(i)) ?? v.options.estimateSize(i);
+  }
+  return out.reverse();
 }
 
 /**

@@ -23,10 +23,17 @@ const MAX_TEXT = 20_000;
 const EVENTS = new Set<AgentMessage["type"]>(["presence", "ack", "discover", "heartbeat", "cancel"]);
 const TASKS = new Set<AgentMessage["type"]>(["direct", "request", "handoff"]);
 
-/** Estimated height in px of `m`'s row in a list `width` px wide. */
-export function estimateRowHeight(m: AgentMessage, width: number): number {
+/** A flood row (./flood-row.tsx) shows at most this many lines of text. */
+const FLOOD_LINES = 3;
+
+/** Estimated height in px of `m`'s row in a list `width` px wide (`flood`: a flood row). */
+export function estimateRowHeight(m: AgentMessage, width: number, flood = false): number {
   if (EVENTS.has(m.type)) return EVENT_ROW;
   const perLine = Math.max(10, Math.floor((Math.max(width, 200) - GUTTER) / CHAR_PX));
+  if (flood) {
+    const lines = Math.min(FLOOD_LINES, Math.ceil(Math.min(m.content.length, 400) / perLine));
+    return Math.round(ROW_PADDING + HEADER + lines * LINE);
+  }
   let h = ROW_PADDING + HEADER;
   const text = m.content.length > MAX_TEXT ? m.content.slice(0, MAX_TEXT) : m.content;
   if (text !== "") {

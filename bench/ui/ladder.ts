@@ -105,11 +105,15 @@ export async function takeLongTasks(page: Page): Promise<number[]> {
   });
 }
 
-/** Installs the long-task observer in every document the page opens. */
+/**
+ * Installs the long-task observer in every document the page opens, and a long-animation-frame
+ * one that keeps the worst frames with what ran in them (for BENCH_UI_FRAMES=1).
+ */
 export async function observeLongTasks(page: Page): Promise<void> {
   await page.addInitScript(() => {
-    const w = window as unknown as { __longTasks: number[] };
+    const w = window as unknown as { __longTasks: number[]; __frames: unknown[] };
     w.__longTasks = [];
+    w.__frames = [];
     try {
       new PerformanceObserver((list) => {
         for (const e of list.getEntries()) w.__longTasks.push(e.duration);
@@ -117,6 +121,46 @@ export async function observeLongTasks(page: Page): Promise<void> {
     } catch {
       // no Long Tasks API: reported as 0
     }
+    try {
+      new PerformanceObserver((list) => {
+        for (const e of list.getEntries() as unknown as {
+          duration: number;
+          startTime: number;
+          renderStart: number;
+          styleAndLayoutStart: number;
+          scripts: {
+            invoker: string;
+            sourceFunctionName: string;
+            sourceURL: string;
+            duration: number;
+            forcedStyleAndLayoutDuration: number;
+          }[];
+        }[]) {
+          if (e.duration < 50) continue;
+          if (w.__frames.length > 50) w.__frames.shift();
+          w.__frames.push({
+            duration: Math.round(e.duration),
+            render: Math.round(e.startTime + e.duration - e.renderStart),
+            layout: Math.round(e.startTime + e.duration - e.styleAndLayoutStart),
+            scripts: e.scripts.map((s) => ({
+              what: `${s.invoker} ${s.sourceFunctionName}`.trim(),
+              ms: Math.round(s.duration),
+              forcedLayout: Math.round(s.forcedStyleAndLayoutDuration),
+            })),
+          });
+        }
+      }).observe({ type: "long-animation-frame", buffered: true });
+    } catch {
+      // no Long Animation Frames API
+    }
+  });
+}
+
+/** The worst animation frames since the last call (BENCH_UI_FRAMES=1 prints them). */
+export async function takeFrames(page: Page): Promise<unknown[]> {
+  return page.evaluate(() => {
+    const w = window as unknown as { __frames?: unknown[] };
+    return w.__frames?.splice(0) ?? [];
   });
 }
 
@@ -137,7 +181,11 @@ async function step(
   o: LadderOptions,
 ): Promise<RateResult> {
   await heapAfterGc(cdp);
+  // The forced GC is a long task of its own; its entry is delivered a little later, and must not
+  // be counted in this step.
+  await page.waitForTimeout(250);
   await takeLongTasks(page);
+  await takeFrames(page);
   const base = await probe(page);
   let published = 0;
   let doneMsg: PublisherDone | undefined;
@@ -199,6 +247,11 @@ async function step(
     );
   }
   const longTasks = await takeLongTasks(page);
+  if (process.env.BENCH_UI_FRAMES === "1") {
+    const frames = (await takeFrames(page)) as { duration: number }[];
+    frames.sort((a, b) => b.duration - a.duration);
+    for (const f of frames.slice(0, 3)) console.log(`    frame ${JSON.stringify(f)}`);
+  }
   const heapGc = await heapAfterGc(cdp);
 
   const received = last.received - base.received;
