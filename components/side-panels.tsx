@@ -1,16 +1,15 @@
 "use client";
 /**
  * The right-hand panels: a thread end to end (requests, acks, handoffs with their context,
- * growing partial answers, errors and cancels), a message's raw JSON, and the registry.
+ * growing partial answers, errors and cancels), a message's raw JSON, and the registry
+ * (./registry-panel.tsx).
  */
-import { useEffect, useMemo, useState } from "react";
-import { onlineAgents } from "../lib/registry/reducer";
-import { dm } from "../lib/store/channels";
+import { useMemo } from "react";
 import { threadMessages } from "../lib/store/dashboard-store";
-import { ago, avatarColor, initials, STATUS_DOT } from "./look";
 import { MessageRow } from "./message-row";
-import { NewAgentDialog } from "./new-agent-dialog";
-import { useActions, useDashboard, useSession } from "./store-context";
+import { useActions, useDashboard } from "./store-context";
+
+export { RegistryPanel } from "./registry-panel";
 
 function PanelHeader({ title, onClose }: { title: string; onClose?: () => void }) {
   return (
@@ -75,136 +74,6 @@ export function Inspector({ seq }: { seq: number }) {
           </pre>
         </div>
       )}
-    </section>
-  );
-}
-
-const RUNS = {
-  process: "runs in a separate process",
-  server: "runs on the server",
-  browser: "runs in a browser tab",
-} as const;
-
-export function RegistryPanel() {
-  const registry = useDashboard((s) => s.registry);
-  const me = useDashboard((s) => s.me);
-  const owned = useDashboard((s) => s.owned);
-  const { openChannel } = useActions();
-  const session = useSession();
-  const [dialog, setDialog] = useState(false);
-  const [stopError, setStopError] = useState<string | null>(null);
-  async function stop(name: string) {
-    setStopError(null);
-    try {
-      await session.stopAgent(name);
-    } catch (e) {
-      setStopError(e instanceof Error ? e.message : String(e));
-    }
-  }
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    const t = setInterval(() => setNow(Date.now()), 1_000);
-    return () => clearInterval(t);
-  }, []);
-  const entries = Object.values(registry.agents).sort(
-    (a, b) =>
-      Number(a.status === "offline") - Number(b.status === "offline") ||
-      a.agent.name.localeCompare(b.agent.name),
-  );
-  return (
-    <section data-testid="registry" className="flex min-h-0 flex-1 flex-col">
-      <div className="flex items-center justify-between border-b border-zinc-200 px-4 py-2 dark:border-zinc-800">
-        <h2 className="text-sm font-semibold">Agents · {onlineAgents(registry).length} online</h2>
-        <button
-          type="button"
-          data-testid="new-agent"
-          onClick={() => setDialog(true)}
-          className="rounded bg-sky-600 px-2 py-1 text-xs font-semibold text-white hover:bg-sky-700"
-        >
-          + New agent
-        </button>
-      </div>
-      {dialog && <NewAgentDialog onClose={() => setDialog(false)} />}
-      {stopError !== null && <div className="px-4 py-1 text-xs text-red-600">{stopError}</div>}
-      <ul className="min-h-0 flex-1 space-y-1 overflow-y-auto p-2">
-        {entries.map((e) => {
-          const a = e.agent;
-          const offline = e.status === "offline";
-          return (
-            <li
-              key={a.name}
-              data-testid={`agent-${a.name}`}
-              data-status={e.status}
-              className={`rounded border border-zinc-200 p-2 text-xs dark:border-zinc-800 ${offline ? "opacity-50" : ""}`}
-            >
-              <div className="flex items-center gap-2">
-                <div
-                  className={`flex h-6 w-6 items-center justify-center rounded text-[10px] font-bold text-white ${avatarColor(a.name)}`}
-                >
-                  {initials(a.name)}
-                </div>
-                <button
-                  type="button"
-                  className="truncate text-sm font-semibold hover:underline"
-                  onClick={() => a.name !== me && openChannel(dm(a.name))}
-                >
-                  {a.name}
-                </button>
-                {a.name === me && <span className="text-zinc-500">(you)</span>}
-                {owned[a.name] !== undefined && !offline && (
-                  <button
-                    type="button"
-                    data-testid={`stop-${a.name}`}
-                    onClick={() => void stop(a.name)}
-                    title={`stop (started ${owned[a.name] === "tab" ? "in this tab" : "on the server"})`}
-                    className="rounded border border-red-300 px-1.5 text-[10px] text-red-700 hover:bg-red-50 dark:border-red-800 dark:text-red-300 dark:hover:bg-red-950"
-                  >
-                    stop
-                  </button>
-                )}
-                <span className="ml-auto flex items-center gap-1 text-zinc-500">
-                  <span className={`h-2 w-2 rounded-full ${STATUS_DOT[e.status]}`} />
-                  {e.status}
-                </span>
-              </div>
-              {a.description !== "" && (
-                <p className="mt-1 text-zinc-600 dark:text-zinc-400">{a.description}</p>
-              )}
-              <div className="mt-1 flex flex-wrap gap-1">
-                {a.capabilities.map((c) => (
-                  <span
-                    key={c}
-                    className="rounded bg-sky-50 px-1.5 text-sky-800 dark:bg-sky-950 dark:text-sky-300"
-                  >
-                    {c}
-                  </span>
-                ))}
-                {a.tools.map((t) => (
-                  <span
-                    key={t.name}
-                    title={t.description}
-                    className="rounded bg-zinc-100 px-1.5 font-mono text-zinc-700 dark:bg-zinc-800 dark:text-zinc-300"
-                  >
-                    {t.name}()
-                  </span>
-                ))}
-              </div>
-              <div className="mt-1 flex flex-wrap gap-x-3 text-zinc-500">
-                <span data-testid="agent-runtime">{RUNS[a.runtime]}</span>
-                {a.model !== undefined && <span>model {a.model}</span>}
-                <span>
-                  {offline
-                    ? `offline since ${ago(e.offlineAt ?? e.lastSeenAt, now)}${e.offlineReason === "missed-heartbeats" ? " (missed heartbeats)" : ""}`
-                    : `seen ${ago(e.lastSeenAt, now)}`}
-                </span>
-              </div>
-            </li>
-          );
-        })}
-        {entries.length === 0 && (
-          <li className="p-2 text-xs text-zinc-500">Nobody has announced themselves yet.</li>
-        )}
-      </ul>
     </section>
   );
 }
