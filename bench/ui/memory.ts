@@ -52,11 +52,18 @@ export async function measureMemory(
     const deadline = performance.now() + 30_000;
     while ((await probe(page)).received - before < done.sent && performance.now() < deadline)
       await sleep(100);
+    await sleep(300); // the calm draw after the chunk
     const heap = await heapAfterGc(cdp);
     samples.push(mb(heap));
     longest = Math.max(longest, ...(await takeLongTasks(page)));
+    const kept = await page.evaluate(() => {
+      const w = window as unknown as { __switchboard?: { rendered: number; retainedBytes?: number } };
+      return { count: w.__switchboard?.rendered ?? 0, bytes: w.__switchboard?.retainedBytes ?? 0 };
+    });
+    const dom = await page.evaluate(() => document.getElementsByTagName("*").length);
     console.log(
-      `  ${mb(sentBytes).toFixed(0).padStart(4)} MB sent (${messages} messages): heap after GC ${mb(heap)} MB`,
+      `  ${mb(sentBytes).toFixed(0).padStart(4)} MB sent (${messages} messages): heap after GC ${mb(heap)} MB; ` +
+        `retained ${kept.count} messages, ${mb(kept.bytes)} MB by the store's estimate; ${dom} DOM elements`,
     );
   }
   const settled = samples.slice(Math.floor(samples.length / 4));
