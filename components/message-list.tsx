@@ -43,7 +43,7 @@ export function MessageList() {
   const virtualizer = useVirtualizer({
     count: rows.length,
     getScrollElement: () => parent.current,
-    estimateSize: (i) => estimateRowHeight(rowsRef.current[i]!.message, width.current, flooding.current),
+    estimateSize: (i) => estimate(rowsRef.current[i]!, width.current, flooding.current),
     measureElement: measureOnce,
     overscan: 4,
     getItemKey: (i) => rowsRef.current[i]!.seq,
@@ -156,6 +156,17 @@ function Row({
       {light ? <FloodRow stored={stored} /> : <MessageRow stored={stored} />}
     </div>
   );
+}
+
+// The virtualizer asks for every row's estimate whenever the list changes; a row's estimate
+// changes only with the list's width, so it is computed once per message and width.
+const estimates = new WeakMap<StoredMessage, { width: number; flood: boolean; px: number }>();
+function estimate(row: StoredMessage, width: number, flood: boolean): number {
+  const known = estimates.get(row);
+  if (known !== undefined && known.width === width && known.flood === flood) return known.px;
+  const px = estimateRowHeight(row.message, width, flood);
+  estimates.set(row, { width, flood, px });
+  return px;
 }
 
 /** The last rows that fill the viewport (sizes as known, no layout read), plus two above. */

@@ -6,7 +6,7 @@
 // changed.
 import type { ChildProcess } from "node:child_process";
 import type { CDPSession, Page } from "@playwright/test";
-import { heapAfterGc, mb, takeLongTasks } from "./ladder";
+import { heapAfterGc, mb, takeFrames, takeLongTasks } from "./ladder";
 
 export interface AgentsResult {
   agents: number;
@@ -53,6 +53,11 @@ export async function measureAgents(
   }
   await page.waitForTimeout(1_000);
   const arrival = await takeLongTasks(page);
+  if (process.env.BENCH_UI_FRAMES === "1") {
+    const frames = (await takeFrames(page)) as { duration: number }[];
+    frames.sort((a, b) => b.duration - a.duration);
+    for (const f of frames.slice(0, 3)) console.log(`    arrival frame ${JSON.stringify(f)}`);
+  }
 
   await page.waitForTimeout(IDLE_MS);
   const idle = await takeLongTasks(page);
