@@ -7,7 +7,12 @@ export const dynamic = "force-dynamic";
 
 export default function Page() {
   const c = readConfig(process.env);
-  const config = { wsUrl: c.natsWsUrl, root: c.subjectRoot, retention: c.dashboardRetention };
+  const config = {
+    wsUrl: c.natsWsUrl,
+    root: c.subjectRoot,
+    retention: c.dashboardRetention,
+    retentionBytes: c.dashboardRetentionBytes,
+  };
   // The demo agents are a leaf the dashboard does not import: the page hands their templates in.
   return <Dashboard initialConfig={config} initialTemplates={TEMPLATES} />;
 }

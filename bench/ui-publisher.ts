@@ -3,16 +3,27 @@
 //   -> { cmd: "run", rate, durationMs }   publish `rate` msg/s for `durationMs`, in 10 ms slices
 //   <- { progress: sent }                  about every 100 ms while running
 //   <- { done: true, sent, elapsedMs, lateMs, bytes, lastId }
+//   -> { cmd: "agents", count, heartbeatMs }  announce `count` agents (500-character description,
+//                                          20 capabilities) and keep them heartbeating, spread
+//                                          evenly over `heartbeatMs`; count 0 stops them
+//   <- { announced: count }
+//   -> { cmd: "mixed", bytes, bytesPerS }  publish about `bytes` of mixed messages (most small,
+//                                          some up to ~900 KB), paced at `bytesPerS`
+//   <- { done: true, sent, elapsedMs, bytes, lastId }
 //   -> { cmd: "stop" }                     close and exit
-// Messages are valid protocol envelopes (direct and announcement, built with compose and
-// encodeMessage), published raw to agents.direct.<name> and agents.all; no AgentLink, no presence.
+// Messages are valid protocol envelopes built with compose and encodeMessage, published raw to
+// their subjects; no AgentLink.
 // Usage: node --import tsx bench/ui-publisher.ts <nats-url>
 import { setTimeout as sleep } from "node:timers/promises";
-import { compose, encodeMessage, subjects } from "../lib/protocol";
+import { compose, encodeMessage, newId, subjects, type AgentMetadata } from "../lib/protocol";
 import { connectNats } from "../lib/transport/connect";
 import { CONTENT } from "./payload";
 
-type Command = { cmd: "run"; rate: number; durationMs: number } | { cmd: "stop" };
+type Command =
+  | { cmd: "run"; rate: number; durationMs: number }
+  | { cmd: "agents"; count: number; heartbeatMs: number }
+  | { cmd: "mixed"; bytes: number; bytesPerS: number }
+  | { cmd: "stop" };
 
 const SLICE_MS = 10;
 const PROGRESS_MS = 100;
@@ -30,14 +41,42 @@ const send = (m: unknown) => process.send?.(m);
 const overhead = encodeMessage(compose("direct", FROM, { to: TARGETS[0]!, content: "" })).byteLength;
 const text = CONTENT.repeat(3).slice(0, Math.max(16, TARGET_BYTES - overhead));
 
-function message(i: number): { subject: string; data: Uint8Array; id: string } {
+function message(i: number, content = text): { subject: string; data: Uint8Array; id: string } {
   if (i % 4 === 3) {
-    const m = compose("announcement", FROM, { content: text });
+    const m = compose("announcement", FROM, { content });
     return { subject: s.all(), data: encodeMessage(m), id: m.id };
   }
   const to = TARGETS[i % TARGETS.length]!;
-  const m = compose("direct", FROM, { to, content: text });
+  const m = compose("direct", FROM, { to, content });
   return { subject: s.direct(to), data: encodeMessage(m), id: m.id };
+}
+
+/**
+ * The same messages as message(i), faster: at 40,000 msg/s building and validating each one
+ * would make the publisher, not the page, the limit of the ceiling. Each of the four kinds is
+ * encoded once (every 100 ms, so timestamps stay fresh) and copied with a new id written over
+ * the template's id and threadId (ids are ASCII and of one length).
+ */
+const templates: { subject: string; data: Uint8Array; offsets: number[] }[] = [];
+let templatesAt = -Infinity;
+function fastMessage(i: number): { subject: string; data: Uint8Array; id: string } {
+  const now = performance.now();
+  if (now - templatesAt > 100) {
+    templatesAt = now;
+    templates.length = 0;
+    for (let k = 0; k < 4; k++) {
+      const m = message(k);
+      const json = new TextDecoder().decode(m.data);
+      const offsets: number[] = [];
+      for (let at = json.indexOf(m.id); at !== -1; at = json.indexOf(m.id, at + 1)) offsets.push(at);
+      templates.push({ subject: m.subject, data: m.data, offsets });
+    }
+  }
+  const t = templates[i % 4]!;
+  const id = newId();
+  const data = t.data.slice();
+  for (const at of t.offsets) for (let c = 0; c < id.length; c++) data[at + c] = id.charCodeAt(c);
+  return { subject: t.subject, data, id };
 }
 
 async function run(rate: number, durationMs: number): Promise<void> {
@@ -51,7 +90,7 @@ async function run(rate: number, durationMs: number): Promise<void> {
     // Whatever is due by the end of this slice, including catch-up after a late slice.
     const due = Math.round((rate * (k + 1) * SLICE_MS) / 1000);
     while (sent < due) {
-      const m = message(sent);
+      const m = fastMessage(sent);
       nc.publish(m.subject, m.data);
       bytes += m.data.byteLength;
       lastId = m.id;
@@ -70,11 +109,108 @@ async function run(rate: number, durationMs: number): Promise<void> {
   send({ done: true, sent, elapsedMs, lateMs: Math.max(0, elapsedMs - durationMs), bytes, lastId });
 }
 
+// ---- many agents ----------------------------------------------------------------------------
+
+let heartbeats: ReturnType<typeof setInterval> | undefined;
+
+function agentMeta(i: number, heartbeatMs: number, started: string): AgentMetadata {
+  const name = `Bench-Agent-${String(i).padStart(4, "0")}`;
+  const description = `${name}: ${CONTENT} ${CONTENT} ${CONTENT}`.slice(0, 500);
+  const capabilities = Array.from({ length: 20 }, (_, k) => `capability-${k}-of-${name.toLowerCase()}`);
+  const now = new Date().toISOString();
+  return {
+    name,
+    description,
+    capabilities,
+    tools: [],
+    status: "online",
+    runtime: "process",
+    startedAt: started,
+    lastSeen: now,
+    heartbeatMs,
+  };
+}
+
+async function agents(count: number, heartbeatMs: number): Promise<void> {
+  if (heartbeats !== undefined) clearInterval(heartbeats);
+  heartbeats = undefined;
+  if (count === 0) return void send({ announced: 0 });
+  const started = new Date().toISOString();
+  for (let i = 0; i < count; i++) {
+    const agent = agentMeta(i, heartbeatMs, started);
+    nc.publish(
+      s.presence(agent.name),
+      encodeMessage(compose("presence", agent.name, { agent, content: "" })),
+    );
+    if (i % 100 === 99) await nc.flush();
+  }
+  await nc.flush();
+  send({ announced: count });
+  // Heartbeats spread evenly: `count` per interval, a few every 50 ms.
+  const every = 50;
+  const perTick = Math.max(1, Math.round((count * every) / heartbeatMs));
+  let next = 0;
+  heartbeats = setInterval(() => {
+    for (let k = 0; k < perTick; k++) {
+      const agent = agentMeta(next, heartbeatMs, started);
+      nc.publish(
+        s.heartbeat(agent.name),
+        encodeMessage(compose("heartbeat", agent.name, { agent, content: "" })),
+      );
+      next = (next + 1) % count;
+    }
+  }, every);
+}
+
+// ---- mixed sizes ----------------------------------------------------------------------------
+
+const WORDS = `${CONTENT} **bold** _it_ \`code\` [link](https://example.com) `.split(" ");
+const BIG = (() => {
+  let out = "";
+  for (let i = 0; out.length < 950_000; i++)
+    out += `${WORDS[(i * 7) % WORDS.length]}${i % 12 === 11 ? "\n" : " "}`;
+  return out;
+})();
+
+/** Most messages small; every 10th 10-60 KB; every 40th 300-900 KB (most of the bytes). */
+function mixedSize(i: number): number {
+  if (i % 40 === 39) return 300_000 + ((i * 7919) % 600_000);
+  if (i % 10 === 9) return 10_000 + ((i * 104_729) % 50_000);
+  return 200 + ((i * 31) % 600);
+}
+
+async function mixed(total: number, bytesPerS: number): Promise<void> {
+  const start = performance.now();
+  let sent = 0;
+  let bytes = 0;
+  let lastId = "";
+  while (bytes < total) {
+    const size = mixedSize(sent);
+    const offset = (sent * 9973) % (BIG.length - size);
+    const m = message(sent, BIG.slice(offset, offset + size));
+    nc.publish(m.subject, m.data);
+    bytes += m.data.byteLength;
+    lastId = m.id;
+    sent++;
+    if (sent % 20 === 0) {
+      await nc.flush();
+      const due = start + (bytes / bytesPerS) * 1000;
+      const wait = due - performance.now();
+      if (wait > 0) await sleep(wait);
+    }
+  }
+  await nc.flush();
+  send({ done: true, sent, elapsedMs: performance.now() - start, bytes, lastId });
+}
+
 process.on("message", (raw) => {
   const c = raw as Command;
-  if (c.cmd === "run") {
-    run(c.rate, c.durationMs).catch((e: unknown) => send({ error: String(e) }));
-  } else if (c.cmd === "stop") {
+  const fail = (e: unknown) => send({ error: String(e) });
+  if (c.cmd === "run") run(c.rate, c.durationMs).catch(fail);
+  else if (c.cmd === "agents") agents(c.count, c.heartbeatMs).catch(fail);
+  else if (c.cmd === "mixed") mixed(c.bytes, c.bytesPerS).catch(fail);
+  else if (c.cmd === "stop") {
+    if (heartbeats !== undefined) clearInterval(heartbeats);
     void nc.close().finally(() => process.exit(0));
   }
 });

@@ -1,76 +1,58 @@
-// `npm run bench:ui`: how much live traffic the dashboard keeps up with. Starts nats-server and
-// `next start` (no agents; needs `next build` first), opens the page in Chromium on #raw, and has
-// a separate publisher process (bench/ui-publisher.ts) send valid ~500-byte envelopes at rising
-// rates, 4 s each. A rate is sustained when the publisher reached it, the page decoded every
-// message into its store (window.__switchboard.received) within 2 s of the step's end, and the
-// backlog never exceeded 1 s of traffic. Whether the list then shows the newest message (it
-// sticks to the bottom) is measured and reported ("shown"), but does not decide "sustained"
-// unless BENCH_UI_STRICT=1. Stops at the first rate not sustained. Prints a table, then one JSON
-// line (the last line).
+// `npm run bench:ui`: how much live traffic the dashboard keeps up with, as a share of what the
+// browser itself can take in. Starts nats-server and `next start` (no agents; needs `next build`
+// first) and a separate publisher process (bench/ui-publisher.ts) that sends valid ~500-byte
+// envelopes at rising rates. Per round, interleaved:
+//   1. ceiling: a bare page served from 127.0.0.1 with the same client (bench/ui/ceiling-page.ts:
+//      `wsconnect`, one subscription to `{root}.>`, JSON.parse per message, nothing else);
+//   2. dashboard: the real page on #raw, the list visible and following the newest message.
+// Both climb the same ladder (bench/ui/ladder.ts says what "sustained" means) and the table shows
+// both and their ratio. Then, unless left out with --phases:
+//   agents: 1,000 agents announced from Node; the idle page's long tasks and a channel click
+//   (bench/ui/agents.ts);  memory (opt-in): 200 MB of mixed messages, heap after GC
+//   (bench/ui/memory.ts);  profile (opt-in): a CPU profile of the dashboard at a fixed rate,
+//   self time per function (bench/ui/profile.ts; build with `next build --no-mangling` to read
+//   names: `npm run bench:ui:profile`).
+// Options: --phases=ceiling,dashboard,agents[,memory][,profile]  --rounds=N  --profile-rate=N
+// Env: BENCH_UI_RATES, BENCH_UI_STEP_MS, BENCH_UI_STRICT=0 (newest row not shown is a warning),
+// BENCH_UI_RETRIES, BENCH_UI_AGENTS, BENCH_UI_MEMORY_MB. The last line is one JSON object.
 import { fork, type ChildProcess } from "node:child_process";
-import { chromium, type Page } from "@playwright/test";
+import { chromium, type Browser, type CDPSession, type Page } from "@playwright/test";
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from "../e2e/chromium";
-import { startNext, type NextServer } from "../e2e/stack";
+import { REPO_ROOT, startNext, type NextServer } from "../e2e/stack";
 import { startNatsServer, type NatsServerHandle } from "../test/harness/nats-server";
+import { measureAgents, type AgentsResult } from "./ui/agents";
+import { openCeiling, serveCeiling, type CeilingServer } from "./ui/ceiling";
+import { best, observeLongTasks, runLadder, type RateResult } from "./ui/ladder";
+import { measureMemory, type MemoryResult } from "./ui/memory";
+import { printProfile, profileAt } from "./ui/profile";
 
-const RATES = (process.env.BENCH_UI_RATES ?? "1000,2000,5000,10000,15000,20000,30000")
+const arg = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split("=")[1];
+const PHASES = new Set((arg("phases") ?? "ceiling,dashboard,agents").split(","));
+const ROUNDS = Math.max(1, Number(arg("rounds") ?? 1));
+const PROFILE_RATE = Number(arg("profile-rate") ?? 2_000);
+const RATES = (
+  process.env.BENCH_UI_RATES ??
+  "1000,2000,4000,6000,8000,10000,12000,14000,16000,18000,20000,22000,24000,27000,30000,33000,36000,40000,44000,48000,53000,58000,64000,70000"
+)
   .split(",")
   .map(Number)
   .filter((n) => n > 0);
 const STEP_MS = Number(process.env.BENCH_UI_STEP_MS ?? 4_000);
-const CATCH_UP_MS = 2_000;
-const SAMPLE_MS = 100;
-const MAX_LAG_S = 1; // backlog bound, in seconds of traffic
-const MIN_ACHIEVED = 0.95; // of the target rate, or the publisher (not the page) is the limit
-const PAUSE_MS = 1_000;
-const STRICT = process.env.BENCH_UI_STRICT === "1";
+const STRICT = process.env.BENCH_UI_STRICT !== "0";
+const RETRIES = Number(process.env.BENCH_UI_RETRIES ?? 1);
+const AGENTS = Number(process.env.BENCH_UI_AGENTS ?? 1_000);
+const MEMORY_MB = Number(process.env.BENCH_UI_MEMORY_MB ?? 200);
 
-interface Probe {
-  received: number;
-  rendered: number;
-  rejected: number;
-  status: string;
-}
-interface Sample {
-  probe: Probe;
-  heap: number;
-}
-interface PublisherDone {
-  done: true;
-  sent: number;
-  elapsedMs: number;
-  lateMs: number;
-  bytes: number;
-  lastId: string;
-}
-interface RateResult {
-  rate: number;
-  sent: number;
-  achieved_per_s: number;
-  received: number;
-  /** Messages kept in the store (window.__switchboard.rendered; bounded by the retention). */
-  retained: number;
-  rejected: number;
-  catch_up_ms: number | null;
-  /** From the step's end until the newest message's row is in the list's DOM. */
-  newest_shown_ms: number | null;
-  max_lag_msgs: number;
-  max_lag_ms: number;
-  max_probe_ms: number;
-  long_tasks: number;
-  long_task_total_ms: number;
-  max_long_task_ms: number;
-  heap_peak_mb: number;
-  heap_after_gc_mb: number;
-  sustained: boolean;
-  why: string;
+interface Round {
+  ceiling: RateResult[];
+  dashboard: RateResult[];
 }
 
 let nats: NatsServerHandle | undefined;
 let next: NextServer | undefined;
 let publisher: ChildProcess | undefined;
-let browser: Awaited<ReturnType<typeof chromium.launch>> | undefined;
-const results: RateResult[] = [];
+let browser: Browser | undefined;
+let ceiling: CeilingServer | undefined;
 
 try {
   nats = await startNatsServer({ jetstream: false });
@@ -79,58 +61,118 @@ try {
     execArgv: ["--import", "tsx"],
   });
   const ready = (await nextMessage(publisher, (m) => "ready" in m, 15_000)) as { messageBytes: number };
-
   browser = await chromium.launch({
     executablePath: CHROMIUM_PATH,
-    args: [...CHROMIUM_ARGS, "--enable-precise-memory-info", "--js-flags=--expose-gc"],
+    args: [...CHROMIUM_ARGS, "--enable-precise-memory-info"],
   });
-  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-  let pageErrors = 0;
-  page.on("pageerror", (e) => {
-    if (++pageErrors <= 5) console.error(`[page error] ${e.message}`);
-  });
-  await page.addInitScript(() => {
-    const w = window as unknown as { __longTasks: number[] };
-    w.__longTasks = [];
-    try {
-      new PerformanceObserver((list) => {
-        for (const e of list.getEntries()) w.__longTasks.push(e.duration);
-      }).observe({ type: "longtask", buffered: true });
-    } catch {
-      // no Long Tasks API: reported as 0
-    }
-  });
-  await page.goto(next.baseURL);
-  await page.getByTestId("connection-status").and(page.locator('[data-status="connected"]')).waitFor({
-    timeout: 15_000,
-  });
-  await page.getByTestId("channel-raw").click();
-  await page.getByTestId("message-list").waitFor({ state: "visible" });
-  await page.waitForFunction(() => "__switchboard" in window, undefined, { timeout: 10_000 });
-
   console.log(
-    `UI bench: ${next.baseURL} on #raw, envelopes of ${ready.messageBytes} B, ${STEP_MS / 1000} s per rate, ` +
-      `sustained = all received within ${CATCH_UP_MS / 1000} s and backlog <= ${MAX_LAG_S} s`,
+    `UI bench: envelopes of ${ready.messageBytes} B, ${STEP_MS / 1000} s per rate, ${ROUNDS} round(s); ` +
+      `sustained = all received within 2 s, backlog <= 1 s` +
+      (STRICT ? ", and (dashboard) the newest row in the list" : ""),
   );
-  await page.waitForTimeout(1_000);
 
-  for (const rate of RATES) {
-    const r = await step(page, publisher, rate);
-    results.push(r);
-    printRow(r, results.length === 1);
-    if (!r.sustained) break;
-    await page.waitForTimeout(PAUSE_MS);
+  const rounds: Round[] = [];
+  for (let i = 0; i < ROUNDS; i++) {
+    const round: Round = { ceiling: [], dashboard: [] };
+    if (PHASES.has("ceiling")) {
+      const { page, cdp } = await newPage(browser);
+      ceiling ??= await serveCeiling(nats.wsUrl, "agents");
+      await openCeiling(page, ceiling);
+      round.ceiling = await runLadder(
+        page,
+        cdp,
+        publisher,
+        ladder(`ceiling (bare page), round ${i + 1}`, false),
+      );
+      await page.close();
+    }
+    if (PHASES.has("dashboard")) {
+      const { page, cdp } = await openDashboard(browser, next.baseURL);
+      round.dashboard = await runLadder(
+        page,
+        cdp,
+        publisher,
+        ladder(`dashboard on #raw, round ${i + 1}`, true),
+      );
+      await page.close();
+    }
+    rounds.push(round);
   }
-  if (pageErrors > 0) console.log(`page errors: ${pageErrors}`);
 
-  const sustained = results.filter((r) => r.sustained);
+  let profile: Awaited<ReturnType<typeof profileAt>> | undefined;
+  if (PHASES.has("profile")) {
+    const { page, cdp } = await openDashboard(browser, next.baseURL);
+    await page.waitForTimeout(1_000);
+    profile = await profileAt(
+      cdp,
+      publisher,
+      PROFILE_RATE,
+      5_000,
+      `${REPO_ROOT}.prof/dashboard-${PROFILE_RATE}.cpuprofile`,
+    );
+    printProfile(`CPU profile of the dashboard on #raw at ${PROFILE_RATE} msg/s for 5 s`, profile);
+    await page.close();
+  }
+  let agents: AgentsResult | undefined;
+  if (PHASES.has("agents") && AGENTS > 0) {
+    const { page, cdp } = await openDashboard(browser, next.baseURL, false);
+    agents = await measureAgents(page, cdp, publisher, AGENTS);
+    await page.close();
+  }
+  let memory: MemoryResult | undefined;
+  if (PHASES.has("memory")) {
+    const { page, cdp } = await openDashboard(browser, next.baseURL);
+    memory = await measureMemory(page, cdp, publisher, MEMORY_MB);
+    await page.close();
+  }
+
+  const perRound = rounds.map((r) => {
+    const c = best(r.ceiling);
+    const d = best(r.dashboard);
+    // The highest rate sustained with no main-thread task over 50 ms.
+    const clean = best(r.dashboard.filter((x) => x.max_long_task_ms <= 50));
+    return {
+      ceiling: c?.rate ?? 0,
+      dashboard: d?.rate ?? 0,
+      ratio: c && d ? d.rate / c.rate : 0,
+      clean: clean?.rate ?? 0,
+      cleanRatio: c && clean ? clean.rate / c.rate : 0,
+      row: d,
+    };
+  });
+  const median = <T>(xs: T[], f: (x: T) => number) => {
+    const v = xs.map(f).sort((a, b) => a - b);
+    return v.length === 0 ? 0 : v[Math.floor((v.length - 1) / 2)]!;
+  };
+  const ratio = median(perRound, (r) => r.ratio);
+  const chosen = perRound.find((r) => r.ratio === ratio) ?? perRound[0];
+  console.log("");
+  for (const [i, r] of perRound.entries())
+    console.log(
+      `round ${i + 1}: ceiling ${r.ceiling} msg/s, dashboard ${r.dashboard} msg/s, ratio ${r.ratio.toFixed(2)}` +
+        (r.row
+          ? ` (max long task ${r.row.max_long_task_ms} ms, heap after GC ${r.row.heap_after_gc_mb} MB)`
+          : "") +
+        `; with no task over 50 ms: ${r.clean} msg/s, ratio ${r.cleanRatio.toFixed(2)}`,
+    );
   const summary = {
-    sustained_msgs_per_s: sustained.at(-1)?.rate ?? 0,
-    max_long_task_ms: round(Math.max(0, ...sustained.map((r) => r.max_long_task_ms))),
-    heap_mb: round(Math.max(0, ...sustained.map((r) => r.heap_after_gc_mb))),
+    ceiling_msgs_per_s: median(perRound, (r) => r.ceiling),
+    sustained_msgs_per_s: median(perRound, (r) => r.dashboard),
+    sustained_ratio: round2(ratio),
+    sustained_ratio_min: round2(Math.min(...perRound.map((r) => r.ratio))),
+    sustained_ratio_max: round2(Math.max(...perRound.map((r) => r.ratio))),
+    max_long_task_ms: chosen?.row?.max_long_task_ms ?? null,
+    /** The highest rate sustained with no main-thread task over 50 ms, and its ratio (medians). */
+    sustained_under_50ms_msgs_per_s: median(perRound, (r) => r.clean),
+    sustained_under_50ms_ratio: round2(median(perRound, (r) => r.cleanRatio)),
+    heap_after_gc_mb: chosen?.row?.heap_after_gc_mb ?? null,
     message_bytes: ready.messageBytes,
     step_ms: STEP_MS,
-    rates: results,
+    strict: STRICT,
+    agents: agents ?? null,
+    memory: memory ?? null,
+    profile: profile ?? null,
+    rounds,
   };
   console.log("");
   console.log(JSON.stringify(summary));
@@ -139,169 +181,47 @@ try {
   if (publisher && publisher.exitCode === null) {
     publisher.send({ cmd: "stop" });
     const p = publisher;
-    await Promise.race([new Promise((r) => p.once("exit", r)), sleep(2_000)]);
+    await Promise.race([new Promise((r) => p.once("exit", r)), new Promise((r) => setTimeout(r, 2_000))]);
     p.kill("SIGKILL");
   }
+  await ceiling?.close();
   await next?.process.stop();
   await nats?.stop();
 }
 
-async function step(page: Page, pub: ChildProcess, rate: number): Promise<RateResult> {
-  await page.evaluate(() => {
-    (window as unknown as { gc?: () => void }).gc?.();
-    (window as unknown as { __longTasks: number[] }).__longTasks.length = 0;
-  });
-  const base = (await sample(page)).probe;
-  let published = 0;
-  let doneMsg: PublisherDone | undefined;
-  let endedAt: number | undefined;
-  let caughtUpAt: number | undefined;
-  let failed: string | undefined;
-  const onMessage = (raw: unknown) => {
-    const m = raw as { progress?: number; done?: boolean; error?: string };
-    if (typeof m.progress === "number") published = m.progress;
-    if (m.done) {
-      endedAt = performance.now();
-      doneMsg = m as PublisherDone;
-      published = doneMsg.sent;
-    }
-    if (m.error) failed = m.error;
-  };
-  pub.on("message", onMessage);
-  pub.send({ cmd: "run", rate, durationMs: STEP_MS });
-
-  let maxLag = 0;
-  let maxProbeMs = 0;
-  let heapPeak = 0;
-  let last = base;
-  try {
-    for (;;) {
-      const t0 = performance.now();
-      const sentBefore = published; // what had been published when we asked the page
-      const s = await sample(page);
-      maxProbeMs = Math.max(maxProbeMs, performance.now() - t0);
-      last = s.probe;
-      heapPeak = Math.max(heapPeak, s.heap);
-      const got = s.probe.received - base.received;
-      maxLag = Math.max(maxLag, sentBefore - got);
-      if (failed) break;
-      if (doneMsg) {
-        if (got >= doneMsg.sent) {
-          caughtUpAt = performance.now();
-          break;
-        }
-        if (performance.now() - (endedAt ?? 0) > CATCH_UP_MS) break;
-      }
-      await sleep(SAMPLE_MS);
-    }
-  } finally {
-    pub.off("message", onMessage);
-  }
-  if (!doneMsg) {
-    // The publisher failed mid-step: there is nothing to measure.
-    throw new Error(`publisher failed at ${rate} msg/s: ${failed ?? "no answer"}`);
-  }
-  // The list sticks to the bottom: the newest message's row must be on screen.
-  let shownAt: number | undefined;
-  if (endedAt !== undefined) {
-    const left = Math.max(0, endedAt + CATCH_UP_MS - performance.now());
-    const row = page.locator(
-      `[data-testid="message-list"] [data-testid="message"][data-id="${doneMsg.lastId}"]`,
-    );
-    shownAt = await row.waitFor({ state: "attached", timeout: Math.max(1, left) }).then(
-      () => performance.now(),
-      () => undefined,
-    );
-  }
-  const longTasks = await page.evaluate(() =>
-    (window as unknown as { __longTasks: number[] }).__longTasks.slice(),
-  );
-  const heapAfterGc = await page.evaluate(() => {
-    (window as unknown as { gc?: () => void }).gc?.();
-    return (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize ?? 0;
-  });
-
-  const received = last.received - base.received;
-  const achieved = doneMsg.sent / (doneMsg.elapsedMs / 1000);
-  const maxLagMs = (maxLag / rate) * 1000;
-  const problems: string[] = [];
-  if (achieved < rate * MIN_ACHIEVED) problems.push(`publisher reached only ${Math.round(achieved)} msg/s`);
-  const catchUpMs = caughtUpAt !== undefined && endedAt !== undefined ? caughtUpAt - endedAt : undefined;
-  if (catchUpMs !== undefined && catchUpMs > CATCH_UP_MS)
-    problems.push(`caught up only after ${Math.round(catchUpMs)} ms`);
-  if (received < doneMsg.sent)
-    problems.push(`${doneMsg.sent - received} not received ${CATCH_UP_MS / 1000} s after the end`);
-  const notShown = `newest message not on screen ${CATCH_UP_MS / 1000} s after the end`;
-  if (shownAt === undefined && STRICT) problems.push(notShown);
-  if (maxLag > rate * MAX_LAG_S) problems.push(`backlog ${maxLag} msgs (${Math.round(maxLagMs)} ms)`);
-  if (last.rejected > base.rejected) problems.push(`${last.rejected - base.rejected} rejected`);
-  return {
-    rate,
-    sent: doneMsg.sent,
-    achieved_per_s: Math.round(achieved),
-    received,
-    retained: last.rendered,
-    rejected: last.rejected - base.rejected,
-    catch_up_ms: catchUpMs !== undefined ? Math.round(catchUpMs) : null,
-    newest_shown_ms: shownAt !== undefined && endedAt !== undefined ? Math.round(shownAt - endedAt) : null,
-    max_lag_msgs: Math.max(0, maxLag),
-    max_lag_ms: Math.max(0, Math.round(maxLagMs)),
-    max_probe_ms: Math.round(maxProbeMs),
-    long_tasks: longTasks.length,
-    long_task_total_ms: Math.round(longTasks.reduce((a, b) => a + b, 0)),
-    max_long_task_ms: Math.round(Math.max(0, ...longTasks)),
-    heap_peak_mb: round(Math.max(heapPeak, heapAfterGc) / 2 ** 20),
-    heap_after_gc_mb: round(heapAfterGc / 2 ** 20),
-    sustained: problems.length === 0,
-    why: [...problems, ...(shownAt === undefined && !STRICT ? [`(warning: ${notShown})`] : [])].join("; "),
-  };
+function ladder(label: string, dashboard: boolean) {
+  return { label, rates: RATES, stepMs: STEP_MS, checkShown: dashboard, strict: STRICT, retries: RETRIES };
 }
 
-async function sample(page: Page): Promise<Sample> {
-  return page.evaluate(() => {
-    const w = window as unknown as { __switchboard?: Probe };
-    const p = w.__switchboard ?? { received: 0, rendered: 0, rejected: 0, status: "missing" };
-    const memory = (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory;
-    return {
-      probe: { received: p.received, rendered: p.rendered, rejected: p.rejected, status: p.status },
-      heap: memory?.usedJSHeapSize ?? 0,
-    };
+async function newPage(b: Browser): Promise<{ page: Page; cdp: CDPSession }> {
+  const page = await b.newPage({ viewport: { width: 1440, height: 900 } });
+  let errors = 0;
+  page.on("pageerror", (e) => {
+    if (++errors <= 5) console.error(`[page error] ${e.message}`);
   });
+  await observeLongTasks(page);
+  const cdp = await page.context().newCDPSession(page);
+  return { page, cdp };
 }
 
-function printRow(r: RateResult, header: boolean): void {
-  const cols: [string, number][] = [
-    ["rate/s", 8],
-    ["sent", 8],
-    ["achieved/s", 11],
-    ["received", 9],
-    ["retained", 9],
-    ["catch-up", 9],
-    ["shown", 9],
-    ["max lag", 17],
-    ["probe", 7],
-    ["long tasks", 11],
-    ["max LT", 8],
-    ["heap MB", 13],
-    ["sustained", 0],
-  ];
-  if (header) console.log(cols.map(([h, w]) => h.padEnd(w)).join(""));
-  const cells = [
-    String(r.rate),
-    String(r.sent),
-    String(r.achieved_per_s),
-    String(r.received),
-    String(r.retained),
-    r.catch_up_ms === null ? "-" : `${r.catch_up_ms} ms`,
-    r.newest_shown_ms === null ? "-" : `${r.newest_shown_ms} ms`,
-    `${r.max_lag_msgs} (${r.max_lag_ms} ms)`,
-    `${r.max_probe_ms} ms`,
-    `${r.long_tasks} (${r.long_task_total_ms} ms)`,
-    `${r.max_long_task_ms} ms`,
-    `${r.heap_after_gc_mb} / ${r.heap_peak_mb}`,
-    r.sustained ? `yes${r.why === "" ? "" : ` ${r.why}`}` : `NO: ${r.why}`,
-  ];
-  console.log(cells.map((c, i) => c.padEnd(cols[i]![1])).join(""));
+/** The dashboard, connected; on #raw with the list visible unless `raw` is false. */
+async function openDashboard(
+  b: Browser,
+  baseURL: string,
+  raw = true,
+): Promise<{ page: Page; cdp: CDPSession }> {
+  const { page, cdp } = await newPage(b);
+  await page.goto(baseURL);
+  await page
+    .getByTestId("connection-status")
+    .and(page.locator('[data-status="connected"]'))
+    .waitFor({ timeout: 15_000 });
+  if (raw) {
+    await page.getByTestId("channel-raw").click();
+    await page.getByTestId("message-list").waitFor({ state: "visible" });
+  }
+  await page.waitForFunction(() => "__switchboard" in window, undefined, { timeout: 10_000 });
+  return { page, cdp };
 }
 
 function nextMessage(child: ChildProcess, match: (m: Record<string, unknown>) => boolean, timeoutMs: number) {
@@ -322,10 +242,6 @@ function nextMessage(child: ChildProcess, match: (m: Record<string, unknown>) =>
   });
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-function round(n: number): number {
-  return Math.round(n * 10) / 10;
+function round2(n: number): number {
+  return Math.round(n * 100) / 100;
 }

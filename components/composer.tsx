@@ -4,7 +4,7 @@
  * handoff, which waits for its answer too) shows the answer inline as it streams in, or why it
  * failed: nobody listening, timeout, error, canceled.
  */
-import { useEffect, useRef, useState } from "react";
+import { useEffect, useMemo, useRef, useState } from "react";
 import { nameProblem, type Priority } from "../lib/protocol";
 import { MUTED } from "./look";
 import { displayName, displayText } from "./safe-text";
@@ -22,7 +22,7 @@ const field =
 
 export function Composer() {
   const { commands } = useSession();
-  const agents = useDashboard((s) => s.registry.agents);
+  const roster = useDashboard((s) => s.roster);
   const me = useDashboard((s) => s.me);
   const draft = useDashboard((s) => s.composer);
   const connected = useDashboard((s) => s.connection.status === "connected");
@@ -48,13 +48,8 @@ export function Composer() {
     textRef.current?.focus();
   }, [draft]);
 
-  const names = Object.values(agents)
-    .filter((e) => e.agent.name !== me)
-    .sort(
-      (a, b) =>
-        Number(a.status === "offline") - Number(b.status === "offline") ||
-        a.agent.name.localeCompare(b.agent.name),
-    );
+  // The roster is in display order already and changes only when agents come, go or change status.
+  const names = useMemo(() => roster.filter((e) => e.agent.name !== me), [roster, me]);
   const targetProblem = kind === "broadcast" || target === "" ? null : nameProblem(target);
 
   async function send() {

@@ -22,6 +22,7 @@ export interface DashboardConfig {
   readonly wsUrl: string;
   readonly root: string;
   readonly retention: number;
+  readonly retentionBytes: number;
 }
 
 declare global {
@@ -31,6 +32,7 @@ declare global {
       readonly rendered: number;
       readonly rejected: number;
       readonly status: string;
+      readonly retainedBytes: number;
     };
   }
 }
@@ -49,7 +51,11 @@ export function Dashboard({
   const [ctx, setCtx] = useState<{ store: DashboardStore; session: DashboardSession } | null>(null);
 
   useEffect(() => {
-    const store = createDashboardStore({ me: personName(), retention: initialConfig.retention });
+    const store = createDashboardStore({
+      me: personName(),
+      retention: initialConfig.retention,
+      retentionBytes: initialConfig.retentionBytes,
+    });
     const session = new DashboardSession({
       wsUrl: initialConfig.wsUrl,
       root: initialConfig.root,
@@ -72,6 +78,9 @@ export function Dashboard({
       },
       get status() {
         return store.getState().connection.status;
+      },
+      get retainedBytes() {
+        return store.getState().retainedBytes;
       },
     };
     // Say goodbye where the browser allows it (the tab's agents first); missed heartbeats cover

@@ -11,8 +11,8 @@ const input =
 export function FilterBar({ right }: { right?: React.ReactNode }) {
   const channel = useDashboard((s) => s.channel);
   const f = useDashboard((s) => s.filters);
-  const agents = useDashboard((s) => s.registry.agents);
-  const names = useMemo(() => Object.keys(agents).sort(), [agents]);
+  const roster = useDashboard((s) => s.roster); // changes only when agents come or go, not per heartbeat
+  const names = useMemo(() => roster.map((e) => e.agent.name).sort(), [roster]);
   const { setFilters } = useActions();
   const active = f.agent !== "" || f.type !== "" || f.priority !== "" || f.text !== "";
   return (

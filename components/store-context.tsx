@@ -27,6 +27,11 @@ function useCtx(): Ctx {
   return ctx;
 }
 
+/** The store itself, for components that pace their own reads (the message list). */
+export function useStoreApi(): DashboardStore {
+  return useCtx().store;
+}
+
 export function useDashboard<T>(selector: (s: DashboardState & DashboardActions) => T): T {
   return useStore(useCtx().store, selector);
 }

@@ -37,6 +37,7 @@ describe("readConfig", () => {
     OFFLINE_MODEL_PORT: ["0", "offlineModelPort", 0],
     PORT: ["8080", "port", 8_080],
     DASHBOARD_RETENTION: ["20000", "dashboardRetention", 20_000],
+    DASHBOARD_RETENTION_BYTES: ["134217728", "dashboardRetentionBytes", 134_217_728],
     NATS_SERVER_BIN: ["/opt/nats/nats-server", "natsServerBin", "/opt/nats/nats-server"],
     DEMO_STEP_TIMEOUT_MS: ["1500", "demoStepTimeoutMs", 1_500],
     SWITCHBOARD_DEBUG: ["1", "debug", true],
@@ -104,6 +105,16 @@ describe("readConfig", () => {
     ["PORT", "0", /^PORT must be a port number from 1 to 65535, got "0"$/],
     ["PORT", "3000x", /^PORT must be a port number/],
     ["DASHBOARD_RETENTION", "10", /^DASHBOARD_RETENTION must be a whole number of messages from 100/],
+    [
+      "DASHBOARD_RETENTION_BYTES",
+      "64MB",
+      /^DASHBOARD_RETENTION_BYTES must be a whole number of bytes from 2097152/,
+    ],
+    [
+      "DASHBOARD_RETENTION_BYTES",
+      "1000",
+      /^DASHBOARD_RETENTION_BYTES must be a whole number of bytes from 2097152/,
+    ],
     ["SWITCHBOARD_DEBUG", "maybe", /^SWITCHBOARD_DEBUG must be 1\/true\/yes\/on or 0\/false\/no\/off/],
     ["COLUMNS", "wide", /^COLUMNS must be a whole number of columns/],
   ] as const)("refuses %s=%s, naming the variable", (variable, text, message) => {

@@ -31,6 +31,7 @@ export const DEFAULTS = {
   offlineModelPort: 1235,
   port: 3000,
   dashboardRetention: 5_000,
+  dashboardRetentionBytes: 32 * 2 ** 20,
   natsServerBin: undefined,
   demoStepTimeoutMs: 60_000,
   debug: false,
@@ -119,6 +120,10 @@ export const Config = z
       whole("a whole number of messages", 100, 1_000_000),
       DEFAULTS.dashboardRetention,
     ),
+    DASHBOARD_RETENTION_BYTES: setting(
+      whole("a whole number of bytes", 2 * 2 ** 20, 4 * 2 ** 30),
+      DEFAULTS.dashboardRetentionBytes,
+    ),
     NATS_SERVER_BIN: optionalSetting(z.string()),
     DEMO_STEP_TIMEOUT_MS: setting(ms, DEFAULTS.demoStepTimeoutMs),
     SWITCHBOARD_DEBUG: setting(flag, DEFAULTS.debug),
@@ -149,6 +154,8 @@ export const Config = z
     port: e.PORT,
     /** Messages the dashboard keeps before dropping the oldest. */
     dashboardRetention: e.DASHBOARD_RETENTION,
+    /** What the dashboard's retained messages may hold in memory, about, before the oldest go. */
+    dashboardRetentionBytes: e.DASHBOARD_RETENTION_BYTES,
     /** The nats-server binary; `undefined`: PATH, then /usr/sbin and /usr/local/bin. */
     natsServerBin: e.NATS_SERVER_BIN,
     /** How long each step of `npm run demo:script` may take. */

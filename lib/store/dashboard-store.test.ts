@@ -41,7 +41,7 @@ describe("dashboard store", () => {
     expect(s.unread.all).toBeUndefined(); // "all" is open
     expect(s.unread.heartbeats).toBeUndefined(); // heartbeats never count as unread
     expect(s.registry.agents.Herald?.status).toBe("online");
-    expect(s.tasks[req.id]?.final?.content).toBe("sunny");
+    expect(s.tasks[req.id]?.final).toMatchObject({ from: "Weather-Bot", status: "ok", preview: "sunny" });
     store.getState().openChannel("requests");
     expect(store.getState().unread.requests).toBe(0);
   });

@@ -2,13 +2,23 @@
  * The dashboard's state as a tiny framework-free zustand store: state only, no transport. The
  * browser session (lib/dashboard) pushes live traffic from outside React once per animation
  * frame with `ingest(batch)`, plus the connection status, the clock and the agents this page may
- * stop; components read narrow slices. Retention is bounded: past `retention` messages the
- * oldest go, so memory stays flat however long the page stays open.
+ * stop; components read narrow slices.
+ *
+ * Bounded in bytes, so a page left open all day stays flat: messages past `retention` (count)
+ * or `retentionBytes` (./bytes.ts estimates each message) go oldest first; tasks keep a tail of
+ * a streamed answer and a summary of the final one (./tasks.ts); the registry lists at most
+ * 2,000 agents with trimmed descriptions (./registry-book.ts); unread counts exist for at most
+ * MAX_UNREAD_CHANNELS channels and stop at MAX_UNREAD.
  */
 import { createStore } from "zustand/vanilla";
-import type { AgentMessage, RejectReason, ResponseMessage } from "../protocol";
-import { EMPTY_REGISTRY, reduceRegistry, type RegistryState } from "../registry/reducer";
+import type { AgentMessage, HeartbeatMessage, PresenceMessage, RejectReason } from "../protocol";
+import type { RegistryEntry, RegistryState } from "../registry/reducer";
+import { approxBytes, RECORD_BYTES } from "./bytes";
 import { channelsOf, type ChannelKey } from "./channels";
+import { bookSeen, bookTick, EMPTY_BOOK, Unlisted, type RegistryBook } from "./registry-book";
+import { reduceTasks, type TaskState } from "./tasks";
+
+export type { TaskOutcome, TaskState } from "./tasks";
 
 export interface StoredMessage {
   /** Arrival order on this page. */
@@ -17,15 +27,8 @@ export interface StoredMessage {
   readonly message: AgentMessage;
   readonly receivedAt: number;
   readonly channels: readonly ChannelKey[];
-}
-
-/** What is known of a task (direct, request or handoff) from the traffic about it. */
-export interface TaskState {
-  readonly acked: boolean;
-  /** Streamed partial answer, while it is being written. */
-  readonly partial: string;
-  readonly final?: ResponseMessage;
-  readonly canceledBy?: string;
+  /** About what the message holds in memory (./bytes.ts). */
+  readonly bytes: number;
 }
 
 export type ConnectionStatus = "connecting" | "connected" | "reconnecting" | "offline";
@@ -42,10 +45,18 @@ export interface DashboardState {
   readonly connection: { readonly status: ConnectionStatus; readonly detail: string };
   readonly messages: readonly StoredMessage[];
   readonly retention: number;
+  readonly retentionBytes: number;
+  /** Sum of `bytes` of the retained messages. */
+  readonly retainedBytes: number;
   readonly evicted: number;
   readonly received: number;
   readonly rejected: Readonly<Partial<Record<RejectReason, number>>>;
   readonly registry: RegistryState;
+  /** Registry entries in display order; a new array only when an agent comes, goes or changes status. */
+  readonly roster: readonly RegistryEntry[];
+  readonly onlineCount: number;
+  /** Agents alive but not listed because the registry is full. */
+  readonly unlistedAgents: number;
   readonly tasks: Readonly<Record<string, TaskState>>;
   readonly unread: Readonly<Partial<Record<ChannelKey, number>>>;
   readonly channel: ChannelKey;
@@ -80,7 +91,7 @@ export interface DashboardActions {
   openThread(threadId: string | null): void;
   inspect(seq: number | null): void;
   setFilters(f: Partial<Filters>): void;
-  setRetention(n: number): void;
+  setRetention(n: number, bytes?: number): void;
   draft(d: Omit<ComposerDraft, "nonce"> | null): void;
   setOwned(owned: Readonly<Record<string, "tab" | "server">>): void;
   /** A retained message by id (a plain lookup, not a subscription). */
@@ -90,23 +101,39 @@ export interface DashboardActions {
 export type DashboardStore = ReturnType<typeof createDashboardStore>;
 
 const EMPTY_FILTERS: Filters = { agent: "", type: "", priority: "", text: "" };
-const MAX_TASKS = 2_000;
+export const MIN_RETENTION = 100;
+/** The least byte budget: one message of the protocol's largest size, and some. */
+export const MIN_RETENTION_BYTES = 2 * 2 ** 20;
+/** Channels with an unread count at most (fixed channels and one per agent). */
+export const MAX_UNREAD_CHANNELS = 2_500;
+/** An unread count stops here (the badge shows "999+" long before). */
+export const MAX_UNREAD = 100_000;
 
-export function createDashboardStore(init: { me: string; retention: number }) {
+export function createDashboardStore(init: { me: string; retention: number; retentionBytes?: number }) {
   /** Message id -> stored message, for answers to find their question. Pruned with eviction. */
   const byId = new Map<string, StoredMessage>();
+  const unlisted = new Unlisted();
+  let book: RegistryBook = EMPTY_BOOK;
   let seq = 0;
   let nonce = 0;
+  const bookState = (b: RegistryBook) => ({
+    registry: b.registry,
+    roster: b.roster,
+    onlineCount: b.online,
+    unlistedAgents: b.unlisted,
+  });
 
   return createStore<DashboardState & DashboardActions>()((set, get) => ({
     me: init.me,
     connection: { status: "connecting", detail: "" },
     messages: [],
-    retention: Math.max(100, init.retention),
+    retention: Math.max(MIN_RETENTION, init.retention),
+    retentionBytes: Math.max(MIN_RETENTION_BYTES, init.retentionBytes ?? Number.POSITIVE_INFINITY),
+    retainedBytes: 0,
     evicted: 0,
     received: 0,
     rejected: {},
-    registry: EMPTY_REGISTRY,
+    ...bookState(book),
     tasks: {},
     unread: {},
     channel: "all",
@@ -120,59 +147,63 @@ export function createDashboardStore(init: { me: string; retention: number }) {
       const s = get();
       const now = Date.now();
       const added: StoredMessage[] = [];
-      let registry = s.registry;
-      let tasks: Record<string, TaskState> | null = null;
-      const unread: Partial<Record<ChannelKey, number>> = { ...s.unread };
-      const touchTask = (id: string, f: (t: TaskState) => TaskState) => {
-        tasks ??= { ...s.tasks };
-        tasks[id] = f(tasks[id] ?? { acked: false, partial: "" });
-      };
+      const seen: (PresenceMessage | HeartbeatMessage)[] = [];
+      let unread: Partial<Record<ChannelKey, number>> | null = null;
+      let unreadKeys = -1;
+      let addedBytes = 0;
       for (const { subject, message: m } of batch) {
-        if (m.type === "presence" || m.type === "heartbeat") {
-          registry = reduceRegistry(registry, { type: "seen", message: m, at: now });
-        }
-        if (m.type === "stream") {
-          touchTask(m.inReplyTo, (t) => ({ ...t, acked: true, partial: t.partial + m.content }));
-          continue;
-        }
-        if (m.type === "ack") touchTask(m.inReplyTo, (t) => ({ ...t, acked: true }));
-        if (m.type === "response") touchTask(m.inReplyTo, (t) => ({ ...t, final: m, partial: "" }));
-        if (m.type === "cancel") touchTask(m.inReplyTo, (t) => ({ ...t, canceledBy: m.from }));
+        if (m.type === "presence" || m.type === "heartbeat") seen.push(m);
+        if (m.type === "stream") continue; // partial text lives with its task, not as messages
         const original =
           "inReplyTo" in m && m.inReplyTo !== undefined ? byId.get(m.inReplyTo)?.message : undefined;
+        const bytes = RECORD_BYTES + subject.length + approxBytes(m);
         const stored: StoredMessage = {
           seq: ++seq,
           subject,
           message: m,
           receivedAt: now,
           channels: channelsOf(m, original, s.me),
+          bytes,
         };
         added.push(stored);
+        addedBytes += bytes;
         if (m.type !== "ack") byId.set(m.id, stored);
-        for (const c of stored.channels)
-          if (c !== s.channel && c !== "heartbeats") unread[c] = (unread[c] ?? 0) + 1;
+        for (const c of stored.channels) {
+          if (c === s.channel || c === "heartbeats") continue;
+          unread ??= { ...s.unread };
+          const n = unread[c];
+          if (n === undefined) {
+            if (unreadKeys < 0) unreadKeys = Object.keys(unread).length;
+            if (unreadKeys >= MAX_UNREAD_CHANNELS) continue;
+            unreadKeys++;
+          }
+          if ((n ?? 0) < MAX_UNREAD) unread[c] = (n ?? 0) + 1;
+        }
       }
-      let messages = added.length === 0 ? s.messages : s.messages.concat(added);
-      let evicted = s.evicted;
-      if (messages.length > s.retention) {
-        const drop = messages.length - s.retention;
-        for (let i = 0; i < drop; i++) byId.delete(messages[i]!.message.id);
-        messages = messages.slice(drop);
-        evicted += drop;
-      }
+      const kept = retain(
+        added.length === 0 ? s.messages : s.messages.concat(added),
+        s.retainedBytes + addedBytes,
+        s.retention,
+        s.retentionBytes,
+        byId,
+      );
+      book = bookSeen(book, unlisted, seen, now);
       let rejected = s.rejected;
       if (rejectedReasons.length > 0) {
         const r = { ...rejected };
         for (const reason of rejectedReasons) r[reason] = (r[reason] ?? 0) + 1;
         rejected = r;
       }
-      const nextTasks = tasks === null ? s.tasks : pruneTasks(tasks);
       set({
-        messages,
-        evicted,
-        registry,
-        tasks: nextTasks,
-        unread,
+        messages: kept.messages,
+        retainedBytes: kept.bytes,
+        evicted: s.evicted + kept.dropped,
+        ...(book.registry === s.registry && book.unlisted === s.unlistedAgents ? {} : bookState(book)),
+        tasks: reduceTasks(
+          s.tasks,
+          batch.map((i) => i.message),
+        ),
+        unread: unread ?? s.unread,
         rejected,
         received: s.received + batch.length,
       });
@@ -183,8 +214,10 @@ export function createDashboardStore(init: { me: string; retention: number }) {
     },
 
     tick(now) {
-      const registry = reduceRegistry(get().registry, { type: "tick", now });
-      if (registry !== get().registry) set({ registry });
+      const next = bookTick(book, unlisted, now);
+      if (next === book) return;
+      book = next;
+      set(bookState(book));
     },
 
     openChannel(key) {
@@ -203,8 +236,18 @@ export function createDashboardStore(init: { me: string; retention: number }) {
       set((s) => ({ filters: { ...s.filters, ...f } }));
     },
 
-    setRetention(n) {
-      set({ retention: Math.max(100, Math.floor(n)) });
+    setRetention(n, bytes) {
+      const s = get();
+      const retention = Math.max(MIN_RETENTION, Math.floor(n));
+      const retentionBytes = Math.max(MIN_RETENTION_BYTES, bytes ?? s.retentionBytes);
+      const kept = retain(s.messages, s.retainedBytes, retention, retentionBytes, byId);
+      set({
+        retention,
+        retentionBytes,
+        messages: kept.messages,
+        retainedBytes: kept.bytes,
+        evicted: s.evicted + kept.dropped,
+      });
     },
 
     draft(d) {
@@ -221,12 +264,26 @@ export function createDashboardStore(init: { me: string; retention: number }) {
   }));
 }
 
-function pruneTasks(tasks: Record<string, TaskState>): Record<string, TaskState> {
-  const keys = Object.keys(tasks);
-  if (keys.length <= MAX_TASKS) return tasks;
-  const out: Record<string, TaskState> = {};
-  for (const k of keys.slice(keys.length - MAX_TASKS)) out[k] = tasks[k]!;
-  return out;
+/**
+ * Drops the oldest messages until at most `count` remain and they hold at most `budget` bytes
+ * (the newest one always stays, whatever its size); forgets the dropped ones' ids.
+ */
+function retain(
+  messages: readonly StoredMessage[],
+  bytes: number,
+  count: number,
+  budget: number,
+  byId: Map<string, StoredMessage>,
+): { messages: readonly StoredMessage[]; bytes: number; dropped: number } {
+  let drop = Math.max(0, messages.length - count);
+  for (let i = 0; i < drop; i++) bytes -= messages[i]!.bytes;
+  while (bytes > budget && drop < messages.length - 1) bytes -= messages[drop++]!.bytes;
+  if (drop === 0) return { messages, bytes, dropped: 0 };
+  for (let i = 0; i < drop; i++) {
+    const m = messages[i]!;
+    if (byId.get(m.message.id) === m) byId.delete(m.message.id);
+  }
+  return { messages: messages.slice(drop), bytes, dropped: drop };
 }
 
 /** Messages of a channel, with the filters applied. */

@@ -1,0 +1,54 @@
+// Serves the bare ceiling page (ceiling-page.ts) from a tiny HTTP server on 127.0.0.1, like the
+// dashboard's, without adding a route to the product: a page and a bundle esbuild makes from the
+// same sources the dashboard imports. (A response made up by Playwright's page.route is not
+// allowed to open a WebSocket to 127.0.0.1: Chromium's local-network-access checks block it.)
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Page } from "@playwright/test";
+import { build } from "esbuild";
+
+export interface CeilingServer {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/** Bundles the page and serves it for `wsUrl` and `root`. */
+export async function serveCeiling(wsUrl: string, root: string): Promise<CeilingServer> {
+  const built = await build({
+    entryPoints: [new URL("./ceiling-page.ts", import.meta.url).pathname],
+    bundle: true,
+    format: "esm",
+    platform: "browser",
+    target: "es2022",
+    minify: true,
+    write: false,
+    logLevel: "silent",
+  });
+  const js = built.outputFiles[0]!.text;
+  const settings = JSON.stringify({ wsUrl, root }).replace(/</g, "\\u003c");
+  const html =
+    `<!doctype html><meta charset="utf-8"><title>ceiling</title>` +
+    `<script>window.__bench = ${settings};</script>` +
+    `<script type="module" src="/ceiling.js"></script><body>bare subscriber</body>`;
+  const server: Server = createServer((req, res) => {
+    const isJs = req.url === "/ceiling.js";
+    res.writeHead(200, { "content-type": isJs ? "text/javascript" : "text/html" });
+    res.end(isJs ? js : html);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** Opens the ceiling page and waits until its subscription is live. */
+export async function openCeiling(page: Page, server: CeilingServer): Promise<void> {
+  await page.goto(server.url);
+  await page.waitForFunction(
+    () => (window as unknown as { __switchboard?: { status: string } }).__switchboard?.status === "connected",
+    undefined,
+    { timeout: 15_000 },
+  );
+}
