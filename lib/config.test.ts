@@ -38,6 +38,7 @@ describe("readConfig", () => {
     PORT: ["8080", "port", 8_080],
     DASHBOARD_RETENTION: ["20000", "dashboardRetention", 20_000],
     DASHBOARD_RETENTION_BYTES: ["134217728", "dashboardRetentionBytes", 134_217_728],
+    SERVER_AGENT_LIMIT: ["4", "serverAgentLimit", 4],
     NATS_SERVER_BIN: ["/opt/nats/nats-server", "natsServerBin", "/opt/nats/nats-server"],
     DEMO_STEP_TIMEOUT_MS: ["1500", "demoStepTimeoutMs", 1_500],
     SWITCHBOARD_DEBUG: ["1", "debug", true],
@@ -105,6 +106,7 @@ describe("readConfig", () => {
     ["PORT", "0", /^PORT must be a port number from 1 to 65535, got "0"$/],
     ["PORT", "3000x", /^PORT must be a port number/],
     ["DASHBOARD_RETENTION", "10", /^DASHBOARD_RETENTION must be a whole number of messages from 100/],
+    ["SERVER_AGENT_LIMIT", "-1", /^SERVER_AGENT_LIMIT must be a whole number of agents from 0 to 1000/],
     [
       "DASHBOARD_RETENTION_BYTES",
       "64MB",

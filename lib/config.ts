@@ -32,6 +32,7 @@ export const DEFAULTS = {
   port: 3000,
   dashboardRetention: 5_000,
   dashboardRetentionBytes: 32 * 2 ** 20,
+  serverAgentLimit: 16,
   natsServerBin: undefined,
   demoStepTimeoutMs: 60_000,
   debug: false,
@@ -124,6 +125,7 @@ export const Config = z
       whole("a whole number of bytes", 2 * 2 ** 20, 4 * 2 ** 30),
       DEFAULTS.dashboardRetentionBytes,
     ),
+    SERVER_AGENT_LIMIT: setting(whole("a whole number of agents", 0, 1_000), DEFAULTS.serverAgentLimit),
     NATS_SERVER_BIN: optionalSetting(z.string()),
     DEMO_STEP_TIMEOUT_MS: setting(ms, DEFAULTS.demoStepTimeoutMs),
     SWITCHBOARD_DEBUG: setting(flag, DEFAULTS.debug),
@@ -156,6 +158,8 @@ export const Config = z
     dashboardRetention: e.DASHBOARD_RETENTION,
     /** What the dashboard's retained messages may hold in memory, about, before the oldest go. */
     dashboardRetentionBytes: e.DASHBOARD_RETENTION_BYTES,
+    /** How many agents the dashboard's server may run at once (0: none). */
+    serverAgentLimit: e.SERVER_AGENT_LIMIT,
     /** The nats-server binary; `undefined`: PATH, then /usr/sbin and /usr/local/bin. */
     natsServerBin: e.NATS_SERVER_BIN,
     /** How long each step of `npm run demo:script` may take. */

@@ -41,6 +41,14 @@ export class UnknownAgentError extends Error {
   }
 }
 
+/** The server runs as many agents as it may (SERVER_AGENT_LIMIT). */
+export class AgentLimitError extends Error {
+  override readonly name = "AgentLimitError";
+  constructor(readonly limit: number) {
+    super(`this server already runs ${limit} agents, its limit (SERVER_AGENT_LIMIT); stop one first`);
+  }
+}
+
 export interface AgentHostOptions {
   readonly natsUrl: string;
   /** Subject root of the mesh the agents join. */
@@ -49,6 +57,8 @@ export interface AgentHostOptions {
   readonly llmTimeoutMs: number;
   /** The LLM server an agent started now uses (agents/server/llm-target.ts). */
   readonly llm: () => Promise<LlmTarget>;
+  /** How many agents this server may run at once. */
+  readonly maxAgents: number;
 }
 
 export class AgentHost {
@@ -85,6 +95,9 @@ export class AgentHost {
     if (this.running.has(spec.name) || this.starting.has(spec.name)) {
       throw new AgentNameTakenError(spec.name, "on this server");
     }
+    // Counted with the ones still starting, so a burst of requests cannot overshoot the limit.
+    if (this.running.size + this.starting.size >= this.o.maxAgents)
+      throw new AgentLimitError(this.o.maxAgents);
     this.starting.add(spec.name); // two requests for one name: the second is refused
     try {
       return await this.launch(spec);

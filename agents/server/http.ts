@@ -3,7 +3,7 @@
  * one place where errors become HTTP statuses.
  */
 import "server-only";
-import { AgentNameTakenError, UnknownAgentError } from "./agent-host";
+import { AgentLimitError, AgentNameTakenError, UnknownAgentError } from "./agent-host";
 
 export class HttpError extends Error {
   override readonly name = "HttpError";
@@ -38,12 +38,44 @@ export function refuseCrossSite(req: Request): void {
     throw new HttpError(403, `cross-site request refused (Origin ${origin} is not ${host})`);
 }
 
-export async function jsonBody(req: Request, maxBytes: number): Promise<unknown> {
+/**
+ * The request body as text, refused with 413 as soon as it passes `maxBytes`: a declared
+ * Content-Length is checked first, and a chunked body (no length, or a false one) is counted as
+ * it streams in and cut off there, so an oversized body is never buffered whole.
+ */
+export async function readBody(req: Request, maxBytes: number): Promise<string> {
   const length = Number(req.headers.get("content-length") ?? 0);
   if (length > maxBytes)
     throw new HttpError(413, `body of ${length} bytes is over the ${maxBytes}-byte limit`);
-  const text = await req.text();
-  if (text.length > maxBytes) throw new HttpError(413, `body is over the ${maxBytes}-byte limit`);
+  if (req.body === null) return "";
+  const reader = req.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel().catch(() => {});
+      throw new HttpError(413, `body is over the ${maxBytes}-byte limit`);
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    bytes.set(c, at);
+    at += c.byteLength;
+  }
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw new HttpError(400, "body is not UTF-8");
+  }
+}
+
+export async function jsonBody(req: Request, maxBytes: number): Promise<unknown> {
+  const text = await readBody(req, maxBytes);
   try {
     return JSON.parse(text) as unknown;
   } catch {
@@ -55,6 +87,7 @@ export function errorResponse(e: unknown): Response {
   if (e instanceof HttpError) return Response.json({ error: e.message }, { status: e.status });
   if (e instanceof AgentNameTakenError) return Response.json({ error: e.message }, { status: 409 });
   if (e instanceof UnknownAgentError) return Response.json({ error: e.message }, { status: 404 });
+  if (e instanceof AgentLimitError) return Response.json({ error: e.message }, { status: 429 });
   const message = e instanceof Error ? e.message : String(e);
   if (/connection refused|CONNECTION_REFUSED|cannot reach|timeout/i.test(message)) {
     return Response.json({ error: `NATS is not reachable from the server: ${message}` }, { status: 503 });

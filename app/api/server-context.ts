@@ -27,5 +27,6 @@ export function agentHost(): Promise<AgentHost> {
     root: c.subjectRoot,
     llmTimeoutMs: c.llmTimeoutMs,
     llm: currentLlm,
+    maxAgents: c.serverAgentLimit,
   });
 }

@@ -22,6 +22,7 @@ beforeAll(async () => {
   model = await offlineModel();
   process.env.NATS_URL = server.url;
   process.env.LLM_BASE_URL = model.url;
+  process.env.SERVER_AGENT_LIMIT = "2";
   agents = await import("../../app/api/agents/route");
   agent = await import("../../app/api/agents/[name]/route");
   llm = await import("../../app/api/llm/v1/[...path]/route");
@@ -83,6 +84,32 @@ describe("POST /api/agents refuses bad definitions with a reason", () => {
     expect(big.status).toBe(413);
   });
 
+  it("refuses a chunked or falsely sized body while it streams, without reading it whole", async () => {
+    let pulled = 0;
+    const endless = () =>
+      new ReadableStream<Uint8Array>({
+        pull(c) {
+          if (pulled > 64 * 1024 * 1024) return c.close(); // a bound for the test itself
+          pulled += 16 * 1024;
+          c.enqueue(new Uint8Array(16 * 1024).fill(0x20));
+        },
+      });
+    const chunked = (headers: Record<string, string>) =>
+      new Request(`http://${HOST}/api/agents`, {
+        method: "POST",
+        headers: { host: HOST, "content-type": "application/json", ...headers },
+        body: endless(),
+        duplex: "half",
+      } as RequestInit);
+    const r = await agents.POST(chunked({}));
+    expect(r.status).toBe(413);
+    expect(pulled).toBeLessThan(256 * 1024); // cut off near the 32 KiB limit, not at 64 MiB
+    pulled = 0;
+    const lying = await agents.POST(chunked({ "content-length": "10" }));
+    expect(lying.status).toBe(413);
+    expect(pulled).toBeLessThan(256 * 1024);
+  });
+
   it.each([
     ["another origin", { origin: "http://evil.example" }],
     ["Sec-Fetch-Site cross-site", { "sec-fetch-site": "cross-site" }],
@@ -123,6 +150,18 @@ describe("server agents", () => {
     const r = await agents.POST(post({ ...valid, name: "Taken-Name" }));
     expect(r.status).toBe(409);
     expect(((await r.json()) as { error: string }).error).toContain("runs in process");
+  });
+
+  it("refuses a start past SERVER_AGENT_LIMIT with 429 and says why", async () => {
+    expect((await agents.POST(post({ ...valid, name: "Limit-A" }))).status).toBe(201);
+    expect((await agents.POST(post({ ...valid, name: "Limit-B" }))).status).toBe(201);
+    const r = await agents.POST(post({ ...valid, name: "Limit-C" }));
+    expect(r.status).toBe(429);
+    expect(((await r.json()) as { error: string }).error).toContain("SERVER_AGENT_LIMIT");
+    expect((await del("Limit-A")).status).toBe(200);
+    expect((await agents.POST(post({ ...valid, name: "Limit-C" }))).status).toBe(201);
+    expect((await del("Limit-B")).status).toBe(200);
+    expect((await del("Limit-C")).status).toBe(200);
   });
 
   it("refuses the second of two simultaneous starts of one name", async () => {

@@ -1,7 +1,7 @@
 // The LLM proxy for agents running in a browser tab: /api/llm/v1/models and
 // /api/llm/v1/chat/completions are forwarded to the server's LLM (LM Studio or the offline
 // model), streamed through, so the page needs no CORS setup and never sees a key.
-import { errorResponse, HttpError, refuseCrossSite } from "../../../../../agents/server/http";
+import { errorResponse, HttpError, readBody, refuseCrossSite } from "../../../../../agents/server/http";
 import { currentLlm, serverConfig } from "../../../server-context";
 
 export const dynamic = "force-dynamic";
@@ -15,8 +15,7 @@ async function forward(req: Request, path: string[]): Promise<Response> {
     throw new HttpError(404, `the LLM proxy serves only /models and /chat/completions, not /${rel}`);
   const target = await currentLlm();
   const timeoutMs = serverConfig().llmTimeoutMs;
-  const body = req.method === "POST" ? await req.text() : undefined;
-  if (body !== undefined && body.length > MAX_BODY) throw new HttpError(413, "request body over 2 MB");
+  const body = req.method === "POST" ? await readBody(req, MAX_BODY) : undefined;
   let upstream: Response;
   try {
     upstream = await fetch(`${target.baseURL}/${rel}`, {
