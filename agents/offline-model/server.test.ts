@@ -212,8 +212,19 @@ describe("offline model over HTTP with the openai client", () => {
   it("switches failure modes over HTTP and counts requests per mode", async () => {
     const base = model.url.replace(/\/v1$/, "");
     const before = { ...model.stats.byMode };
+    const auth = { authorization: `Bearer ${model.controlToken}` };
+    for (const headers of [{}, { authorization: "Bearer guess" }] as Record<string, string>[]) {
+      const refused = await fetch(`${base}/__offline/mode`, {
+        method: "POST",
+        headers,
+        body: JSON.stringify({ mode: "error500" }),
+      });
+      expect(refused.status).toBe(401); // anyone else who reaches the port cannot make it fail
+      expect(model.mode).toBe("ok");
+    }
     const set = await fetch(`${base}/__offline/mode`, {
       method: "POST",
+      headers: auth,
       body: JSON.stringify({ mode: "error500" }),
     });
     expect(await set.json()).toEqual({ mode: "error500" });
@@ -222,6 +233,7 @@ describe("offline model over HTTP with the openai client", () => {
 
     const bad = await fetch(`${base}/__offline/mode`, {
       method: "POST",
+      headers: auth,
       body: JSON.stringify({ mode: "chaos" }),
     });
     expect(bad.status).toBe(400);

@@ -3,7 +3,7 @@
  * running, and the tests' LLM. It can also misbehave on request (failure modes) so that the agents'
  * error handling can be tested against the real `openai` client.
  */
-import { createHash } from "node:crypto";
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -40,6 +40,11 @@ export interface OfflineModel {
   readonly port: number;
   setMode(mode: FailureMode): void;
   readonly mode: FailureMode;
+  /**
+   * The bearer token `POST /__offline/mode` requires: made at start and known only to whoever
+   * started the model (its tests), so nobody else who can reach the port can make it fail.
+   */
+  readonly controlToken: string;
   readonly stats: OfflineModelStats;
   /** Stops listening and destroys every open connection, hanging ones included. */
   close(): Promise<void>;
@@ -61,6 +66,7 @@ export async function startOfflineModel(opts: OfflineModelOptions = {}): Promise
   const log = opts.log ?? (() => {});
   let mode: FailureMode = "ok";
   let completionCount = 0;
+  const controlToken = randomBytes(24).toString("base64url");
   const stats: OfflineModelStats = { requests: 0, byMode: {}, inFlight: 0 };
   const sockets = new Set<Socket>();
 
@@ -99,6 +105,14 @@ export async function startOfflineModel(opts: OfflineModelOptions = {}): Promise
     }
     if (path === "/__offline/stats" && req.method === "GET") return sendJson(res, 200, { mode, ...stats });
     if (path === "/__offline/mode" && req.method === "POST") {
+      if (!bearerMatches(req.headers.authorization, controlToken)) {
+        return sendError(
+          res,
+          401,
+          "switching modes needs the model's control token",
+          "invalid_request_error",
+        );
+      }
       const body = await readBody(req);
       const next = body.ok ? parseJson(body.text) : undefined;
       const wanted = next && typeof next === "object" && "mode" in next ? next.mode : undefined;
@@ -234,6 +248,7 @@ export async function startOfflineModel(opts: OfflineModelOptions = {}): Promise
     url: `http://${urlHost}:${port}/v1`,
     port,
     setMode,
+    controlToken,
     get mode() {
       return mode;
     },
@@ -354,4 +369,11 @@ function sendError(res: ServerResponse, status: number, message: string, type: s
 function sendSse(res: ServerResponse, data: string[]): void {
   res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
   res.end(data.map((d) => `data: ${d}\n\n`).join(""));
+}
+
+/** Compares in constant time, so the token cannot be guessed a character at a time. */
+function bearerMatches(header: string | undefined, token: string): boolean {
+  const given = Buffer.from(header ?? "");
+  const wanted = Buffer.from(`Bearer ${token}`);
+  return given.length === wanted.length && timingSafeEqual(given, wanted);
 }
