@@ -39,6 +39,7 @@ describe("readConfig", () => {
     DASHBOARD_RETENTION: ["20000", "dashboardRetention", 20_000],
     DASHBOARD_RETENTION_BYTES: ["134217728", "dashboardRetentionBytes", 134_217_728],
     SERVER_AGENT_LIMIT: ["4", "serverAgentLimit", 4],
+    DASHBOARD_HOSTNAMES: [" Dash.Example.com, [::1] ", "dashboardHostnames", ["dash.example.com", "::1"]],
     NATS_SERVER_BIN: ["/opt/nats/nats-server", "natsServerBin", "/opt/nats/nats-server"],
     DEMO_STEP_TIMEOUT_MS: ["1500", "demoStepTimeoutMs", 1_500],
     SWITCHBOARD_DEBUG: ["1", "debug", true],
@@ -106,6 +107,7 @@ describe("readConfig", () => {
     ["PORT", "0", /^PORT must be a port number from 1 to 65535, got "0"$/],
     ["PORT", "3000x", /^PORT must be a port number/],
     ["DASHBOARD_RETENTION", "10", /^DASHBOARD_RETENTION must be a whole number of messages from 100/],
+    ["DASHBOARD_HOSTNAMES", "http://x/", /^DASHBOARD_HOSTNAMES must be comma-separated host names/],
     ["SERVER_AGENT_LIMIT", "-1", /^SERVER_AGENT_LIMIT must be a whole number of agents from 0 to 1000/],
     [
       "DASHBOARD_RETENTION_BYTES",

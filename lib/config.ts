@@ -33,6 +33,7 @@ export const DEFAULTS = {
   dashboardRetention: 5_000,
   dashboardRetentionBytes: 32 * 2 ** 20,
   serverAgentLimit: 16,
+  dashboardHostnames: ["127.0.0.1", "localhost", "::1"],
   natsServerBin: undefined,
   demoStepTimeoutMs: 60_000,
   debug: false,
@@ -83,6 +84,25 @@ const subjectRoot = z.string().refine((text) => {
   }
 }, 'must be 1 to 8 dot-separated tokens of letters, digits, "-" or "_" (no wildcards)');
 
+/** Comma-separated host names (no ports, no schemes), lower-cased; IPv6 without brackets. */
+const hostnames = z
+  .string()
+  .transform((t) =>
+    t
+      .split(",")
+      .map((h) =>
+        h
+          .trim()
+          .toLowerCase()
+          .replace(/^\[(.*)\]$/, "$1"),
+      )
+      .filter((h) => h !== ""),
+  )
+  .refine(
+    (hs) => hs.length > 0 && hs.every((h) => /^[a-z0-9.:-]{1,253}$/.test(h)),
+    "must be comma-separated host names like 127.0.0.1,localhost,dashboard.example.com",
+  );
+
 const TRUE = ["1", "true", "yes", "on"];
 const FALSE = ["0", "false", "no", "off"];
 const flag = z
@@ -125,6 +145,7 @@ export const Config = z
       whole("a whole number of bytes", 2 * 2 ** 20, 4 * 2 ** 30),
       DEFAULTS.dashboardRetentionBytes,
     ),
+    DASHBOARD_HOSTNAMES: setting(hostnames, [...DEFAULTS.dashboardHostnames]),
     SERVER_AGENT_LIMIT: setting(whole("a whole number of agents", 0, 1_000), DEFAULTS.serverAgentLimit),
     NATS_SERVER_BIN: optionalSetting(z.string()),
     DEMO_STEP_TIMEOUT_MS: setting(ms, DEFAULTS.demoStepTimeoutMs),
@@ -158,6 +179,8 @@ export const Config = z
     dashboardRetention: e.DASHBOARD_RETENTION,
     /** What the dashboard's retained messages may hold in memory, about, before the oldest go. */
     dashboardRetentionBytes: e.DASHBOARD_RETENTION_BYTES,
+    /** Host names the dashboard's routes answer to (a DNS-rebinding page sends another). */
+    dashboardHostnames: e.DASHBOARD_HOSTNAMES,
     /** How many agents the dashboard's server may run at once (0: none). */
     serverAgentLimit: e.SERVER_AGENT_LIMIT,
     /** The nats-server binary; `undefined`: PATH, then /usr/sbin and /usr/local/bin. */

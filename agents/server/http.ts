@@ -16,6 +16,23 @@ export class HttpError extends Error {
 }
 
 /**
+ * Every route answers only to the host names the dashboard is served under: a DNS-rebinding
+ * page (its own name resolving to 127.0.0.1) passes the same-origin checks below, but its
+ * requests carry its own name in `Host`.
+ */
+export function refuseUnknownHost(req: Request, hostnames: readonly string[]): void {
+  const host = req.headers.get("host") ?? "";
+  const name = host
+    .replace(/:\d+$/, "")
+    .replace(/^\[(.*)\]$/, "$1")
+    .toLowerCase();
+  if (!hostnames.includes(name)) {
+    const shown = JSON.stringify(host.slice(0, 100));
+    throw new HttpError(403, `host ${shown} is not one this dashboard answers to (DASHBOARD_HOSTNAMES)`);
+  }
+}
+
+/**
  * Mutating routes refuse cross-site requests: browsers send Sec-Fetch-Site (and Origin) on
  * them, so a page elsewhere cannot start or stop agents here. Clients that are not browsers
  * (curl, the CLI) send neither and are let through.

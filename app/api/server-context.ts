@@ -8,11 +8,18 @@ import "server-only";
 import { serverOfflineFallback } from "../../agents/offline-model/fallback";
 import { llmSettings } from "../../agents/llm/lookup";
 import { AgentHost } from "../../agents/server/agent-host";
+import { refuseCrossSite, refuseUnknownHost } from "../../agents/server/http";
 import { llmTarget, type LlmTarget } from "../../agents/server/llm-target";
 import { readConfig, type Config } from "../../lib/config";
 
 export function serverConfig(): Config {
   return readConfig(process.env);
+}
+
+/** What every route checks first: the host it was sent to, and for a change, that it is not cross-site. */
+export function admit(req: Request, change: boolean): void {
+  refuseUnknownHost(req, serverConfig().dashboardHostnames);
+  if (change) refuseCrossSite(req);
 }
 
 /** The LLM server agents started here and the LLM proxy use. */

@@ -43,6 +43,7 @@ function post(body: unknown, headers: Record<string, string> = {}): Request {
     body: text,
   });
 }
+const get = (path: string, host = HOST) => new Request(`http://${host}${path}`, { headers: { host } });
 const del = (name: string, headers: Record<string, string> = {}) =>
   agent.DELETE(
     new Request(`http://${HOST}/api/agents/${encodeURIComponent(name)}`, {
@@ -110,6 +111,22 @@ describe("POST /api/agents refuses bad definitions with a reason", () => {
     expect(pulled).toBeLessThan(256 * 1024);
   });
 
+  it("answers only to the dashboard's host names (a DNS-rebinding page sends its own)", async () => {
+    const evil = "rebind.evil.example:3000";
+    const sameOrigin = { host: evil, origin: `http://${evil}`, "sec-fetch-site": "same-origin" };
+    for (const r of [
+      await agents.POST(post(valid, sameOrigin)),
+      await agents.GET(get("/api/agents", evil)),
+      await llm.GET(get("/api/llm/v1/models", evil), { params: Promise.resolve({ path: ["models"] }) }),
+      await del("Weather-Bot", sameOrigin),
+    ]) {
+      expect(r.status).toBe(403);
+      expect(((await r.json()) as { error: string }).error).toContain("DASHBOARD_HOSTNAMES");
+    }
+    expect((await agents.GET(get("/api/agents", "localhost:3000"))).status).toBe(200);
+    expect((await agents.GET(get("/api/agents", "[::1]:3000"))).status).toBe(200);
+  });
+
   it.each([
     ["another origin", { origin: "http://evil.example" }],
     ["Sec-Fetch-Site cross-site", { "sec-fetch-site": "cross-site" }],
@@ -132,7 +149,7 @@ describe("server agents", () => {
     const me = await link(server.url, "Route-Tester");
     const answer = await me.request("Route-Bot", "hi there", { timeoutMs: 10_000 });
     expect(answer.content).toContain("Route-Bot");
-    const listed = (await (await agents.GET()).json()) as { agents: { name: string }[] };
+    const listed = (await (await agents.GET(get("/api/agents"))).json()) as { agents: { name: string }[] };
     expect(listed.agents.map((a) => a.name)).toContain("Route-Bot");
     const dup = await agents.POST(post(valid));
     expect(dup.status).toBe(409);

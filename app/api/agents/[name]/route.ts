@@ -1,13 +1,13 @@
 // DELETE /api/agents/{name}: stop an agent this server runs (it announces offline).
 import { nameProblem } from "../../../../lib/protocol";
-import { agentHost } from "../../server-context";
-import { errorResponse, HttpError, refuseCrossSite } from "../../../../agents/server/http";
+import { admit, agentHost } from "../../server-context";
+import { errorResponse, HttpError } from "../../../../agents/server/http";
 
 export const dynamic = "force-dynamic";
 
 export async function DELETE(req: Request, ctx: { params: Promise<{ name: string }> }): Promise<Response> {
   try {
-    refuseCrossSite(req);
+    admit(req, true);
     const { name } = await ctx.params;
     const problem = nameProblem(name);
     if (problem !== null) throw new HttpError(400, problem);

@@ -1,8 +1,8 @@
 // The LLM proxy for agents running in a browser tab: /api/llm/v1/models and
 // /api/llm/v1/chat/completions are forwarded to the server's LLM (LM Studio or the offline
 // model), streamed through, so the page needs no CORS setup and never sees a key.
-import { errorResponse, HttpError, readBody, refuseCrossSite } from "../../../../../agents/server/http";
-import { currentLlm, serverConfig } from "../../../server-context";
+import { errorResponse, HttpError, readBody } from "../../../../../agents/server/http";
+import { admit, currentLlm, serverConfig } from "../../../server-context";
 
 export const dynamic = "force-dynamic";
 
@@ -41,6 +41,7 @@ async function forward(req: Request, path: string[]): Promise<Response> {
 
 export async function GET(req: Request, ctx: { params: Promise<{ path: string[] }> }): Promise<Response> {
   try {
+    admit(req, false);
     return await forward(req, (await ctx.params).path);
   } catch (e) {
     return errorResponse(e);
@@ -49,7 +50,7 @@ export async function GET(req: Request, ctx: { params: Promise<{ path: string[] 
 
 export async function POST(req: Request, ctx: { params: Promise<{ path: string[] }> }): Promise<Response> {
   try {
-    refuseCrossSite(req);
+    admit(req, true);
     return await forward(req, (await ctx.params).path);
   } catch (e) {
     return errorResponse(e);
