@@ -62,9 +62,12 @@ export function decide(request: ChatRequest): Decision {
     .filter((m) => m.role === "system" || m.role === "developer")
     .map((m) => textOf(m.content))
     .join("\n");
-  const self = system.match(new RegExp(`You are (${NAME})\\.`))?.[1];
-  const ownCaps = listAfter(system, "Your capabilities:");
-  const userText = lastUserText(messages);
+  // Only the instructions section is followed; the roster after it is data (see parseRoster).
+  const { instructions } = sections(system);
+  const self = instructions.match(new RegExp(`You are (${NAME})\\.`))?.[1];
+  const ownCaps = listAfter(instructions, "Your capabilities:");
+  const message = readIncoming(lastUserText(messages));
+  const userText = message.text;
   const tools = new Set((request.tools ?? []).map((t) => t.function.name));
 
   // a. A tool just answered: report what it said and end the turn, so a conversation always terminates.
@@ -80,15 +83,21 @@ export function decide(request: ChatRequest): Decision {
 
   // f (checked early). A broadcast is not a task for this agent: no handoffs or tool calls, speak only
   // when it concerns one of our own capabilities, so one broadcast does not set off every agent at once.
-  if (userText.startsWith("[broadcast from ")) {
+  if (message.kind === "broadcast") {
     const cap = ownCaps.find((c) => mentions(userText, c));
     return text(cap ? `${LABEL} ${self ?? "assistant"} here: I can help with ${cap}.` : "NOTHING");
   }
 
-  // c. Forced handoff (never to ourselves, which would loop forever).
-  const forced = system.match(new RegExp(`Always hand off every task to (${NAME})`))?.[1];
+  // c. Forced handoff, when the agent's own instructions say so (never to ourselves, which would
+  // loop forever).
+  const forced = instructions.match(new RegExp(`Always hand off every task to (${NAME})`))?.[1];
   if (forced && forced !== self && tools.has("handoff")) {
-    return call("handoff", { agent: forced, task: userText, progress: "", reason: "instructed to hand off" });
+    return call("handoff", {
+      agent: forced,
+      task: message.task,
+      progress: "",
+      reason: "instructed to hand off",
+    });
   }
 
   // d. Weather questions go to the weather tool.
@@ -103,12 +112,13 @@ export function decide(request: ChatRequest): Decision {
     if (tools.has("handoff")) {
       return call("handoff", {
         agent: route.agent,
-        task: userText,
+        task: message.task,
         progress: `Identified that this needs ${route.cap}`,
         reason: `${route.agent} has the ${route.cap} capability`,
       });
     }
-    if (tools.has("request_agent")) return call("request_agent", { agent: route.agent, question: userText });
+    if (tools.has("request_agent"))
+      return call("request_agent", { agent: route.agent, question: message.task });
   }
 
   // g. Canned reply.
@@ -129,10 +139,79 @@ function textOf(content: ChatMessage["content"]): string {
     .join("\n");
 }
 
-/** Agents listed as `- NAME [cap1, cap2]: description` in a system prompt. */
+// The prompt layout of agents/runtime/steps/orient.ts: the agent's instructions, then the roster
+// as one JSON object per line between these two lines.
+const ROSTER_HEADER = /^## Other agents online\b/;
+const ROSTER_END = /^## End of the list of other agents\b/;
+
+/** A system prompt split into its instructions (before the roster header) and roster lines. */
+export function sections(system: string): { instructions: string; roster: string[] } {
+  const lines = system.split("\n");
+  const at = lines.findIndex((l) => ROSTER_HEADER.test(l));
+  if (at < 0) return { instructions: system, roster: [] };
+  const rest = lines.slice(at + 1);
+  const end = rest.findIndex((l) => ROSTER_END.test(l));
+  return { instructions: lines.slice(0, at).join("\n"), roster: end < 0 ? rest : rest.slice(0, end) };
+}
+
+/** Agents listed in the roster section as `{"name": ..., "capabilities": [...], ...}` lines. */
 export function parseRoster(system: string): { agent: string; caps: string[] }[] {
-  const line = new RegExp(`^\\s*-\\s+(${NAME})\\s+\\[([^\\]]*)\\]:`, "gm");
-  return [...system.matchAll(line)].map((m) => ({ agent: m[1] ?? "", caps: splitList(m[2] ?? "") }));
+  const agents: { agent: string; caps: string[] }[] = [];
+  for (const line of sections(system).roster) {
+    if (!line.startsWith("{")) continue;
+    let entry: unknown;
+    try {
+      entry = JSON.parse(line);
+    } catch {
+      continue;
+    }
+    if (typeof entry !== "object" || entry === null) continue;
+    const { name, capabilities } = entry as { name?: unknown; capabilities?: unknown };
+    if (typeof name !== "string" || !new RegExp(`^${NAME}$`).test(name)) continue;
+    const caps = Array.isArray(capabilities)
+      ? capabilities.filter((c): c is string => typeof c === "string" && c.trim() !== "")
+      : [];
+    agents.push({ agent: name, caps: caps.map((c) => c.trim()) });
+  }
+  return agents;
+}
+
+export interface IncomingMessage {
+  /** `plain` when the user turn is not in Switchboard's framing (a raw API client). */
+  readonly kind: "message" | "request" | "broadcast" | "handoff" | "plain";
+  /** What the rules read: the message, or a handoff's task, progress and reason. */
+  readonly text: string;
+  /** What a handoff or question passes on: the message, or a handoff's task. */
+  readonly task: string;
+}
+
+const FRAMED = new RegExp(`^\\[(message|request|broadcast|handoff) from ${NAME}\\][^\\n]*\\n(.*)$`, "s");
+
+/**
+ * The user turn unwrapped: `[KIND from NAME] ...` then the sender's words as one JSON line (a string,
+ * or a handoff's `{task, progress, reason}`). Unframed text is read as it is; there a leading
+ * `[broadcast from NAME]` still marks a broadcast.
+ */
+export function readIncoming(user: string): IncomingMessage {
+  const m = FRAMED.exec(user);
+  if (m !== null) {
+    const kind = m[1] as "message" | "request" | "broadcast" | "handoff";
+    let body: unknown;
+    try {
+      body = JSON.parse(m[2] ?? "");
+    } catch {
+      body = undefined;
+    }
+    if (typeof body === "string") return { kind, text: body.trim(), task: body.trim() };
+    if (typeof body === "object" && body !== null && typeof (body as { task?: unknown }).task === "string") {
+      const h = body as { task: string; progress?: unknown; reason?: unknown };
+      const parts = [h.task, h.progress, h.reason].filter(
+        (p): p is string => typeof p === "string" && p !== "",
+      );
+      return { kind, text: parts.join("\n").trim(), task: h.task.trim() };
+    }
+  }
+  return { kind: user.startsWith("[broadcast from ") ? "broadcast" : "plain", text: user, task: user };
 }
 
 /**
