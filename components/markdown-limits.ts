@@ -80,15 +80,8 @@ export const EXPANDED_BUDGET: MarkdownBudget = {
 /** Plain text shown in a row when asked for all of it; the rest is in the inspector (raw JSON). */
 export const PLAIN_LIMIT = { chars: 64_000, lines: 2_000 } as const;
 
-export interface MarkdownStats {
-  readonly chars: number;
-  readonly lines: number;
-  readonly blockDepth: number;
-  readonly inlineDepth: number;
-  readonly links: number;
-  readonly images: number;
-  readonly cells: number;
-}
+/** What a scan counted, measure by measure, to hold against a budget. */
+export type MarkdownStats = Readonly<Record<keyof MarkdownBudget, number>>;
 
 export type LimitKind = keyof MarkdownStats;
 
