@@ -68,7 +68,7 @@ try {
   console.log(
     `UI bench: envelopes of ${ready.messageBytes} B, ${STEP_MS / 1000} s per rate, ${ROUNDS} round(s); ` +
       `sustained = all received within 2 s, backlog <= 1 s` +
-      (STRICT ? ", and (dashboard) the newest row in the list" : ""),
+      (STRICT ? ", and (dashboard) the newest row on screen" : ""),
   );
 
   const rounds: Round[] = [];

@@ -69,12 +69,14 @@ export function MessageList() {
   }, []);
 
   // Follow the newest message unless the person scrolled away. Keyed on the newest row, not the
-  // count: once retention is full the count stays the same while messages keep arriving. One
-  // write per draw; the rows' real heights arrive later and keep the end in place.
+  // count (once retention is full the count stays the same while messages keep arriving), and
+  // on the total height: rows drawn at an estimate (or light during a flood) get their real
+  // height a moment later, which moves the end; the list goes after it.
+  const total = virtualizer.getTotalSize();
   useLayoutEffect(() => {
     if (!follow || newest === undefined) return;
-    virtualizer.scrollToOffset(virtualizer.getTotalSize(), { align: "end" });
-  }, [newest, follow, virtualizer]);
+    virtualizer.scrollToOffset(total, { align: "end" });
+  }, [newest, follow, total, virtualizer]);
 
   // Only the person stops following (wheel up, keys, dragging the scrollbar): scroll events
   // from the virtualizer correcting row heights must not.
@@ -109,7 +111,7 @@ export function MessageList() {
             No messages here yet.
           </div>
         )}
-        <div style={{ height: virtualizer.getTotalSize(), position: "relative" }}>
+        <div style={{ height: total, position: "relative" }}>
           {virtualizer.getVirtualItems().map((v) => (
             <Row
               key={v.key}
