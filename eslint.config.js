@@ -16,6 +16,8 @@ const LAYERS = [
   { name: "protocol", dir: "lib/protocol", uses: [], packages: [] },
   { name: "registry", dir: "lib/registry", uses: ["protocol"], packages: [] },
   { name: "config", dir: "lib/config", uses: ["protocol"], packages: [] },
+  // The trust chain and credential minting: the only holder of keys (Node only).
+  { name: "identity", dir: "lib/identity", uses: ["protocol", "config"], packages: ["credentials", "node"] },
   {
     name: "transport",
     dir: "lib/transport",
@@ -33,7 +35,7 @@ const LAYERS = [
   {
     name: "server agents",
     dir: "agents/server",
-    uses: ["protocol", "registry", "config", "transport", "llm", "tools", "runtime"],
+    uses: ["protocol", "registry", "config", "identity", "transport", "llm", "tools", "runtime"],
     packages: ["node"],
   },
   {
@@ -62,6 +64,7 @@ const LAYERS = [
       "protocol",
       "registry",
       "config",
+      "identity",
       "components",
       "runtime",
       "server agents",
@@ -89,6 +92,8 @@ const LAYERS = [
 
 /** Packages only some layers may import; a specifier matches by prefix. */
 const GUARDED = {
+  // Checked before "nats": only the identity layer mints and signs.
+  credentials: ["@nats-io/jwt", "@nats-io/nkeys"],
   nats: ["@nats-io/"],
   react: ["react", "react-dom", "react-markdown", "remark-gfm", "@tanstack/react-virtual"],
   next: ["next"],

@@ -2,10 +2,14 @@
 // Calculator, a plain class given NATS with withNats. Uses LM Studio at LLM_BASE_URL, or the
 // offline model when nothing answers there. Every setting comes from readConfig (lib/config.ts),
 // the subject root included, so these agents join the same mesh as everything else.
+//
+// Each agent connects as itself, with its own credential: `{dataDir}/creds/{name}.creds`, made by
+// `npm start` (scripts/identity.ts) or `switchboard creds issue NAME`. The server lets each one
+// publish only in its own name.
+import { existsSync } from "node:fs";
 import { readConfig } from "../lib/config";
-import { onlineAgents } from "../lib/registry/reducer";
-import { RegistryWatcher } from "../lib/transport";
-import { connectNats } from "../lib/transport/connect";
+import { credsPath } from "../lib/identity";
+import { connectNats, credsFile, type NatsConnection } from "../lib/transport/connect";
 import { Calculator, calculatorOnNats } from "./demo/calculator";
 import { demoAgents } from "./demo/definitions";
 import { llmSettings } from "./llm/lookup";
@@ -14,21 +18,33 @@ import { startAgent, type RunningAgent } from "./runtime/start-agent";
 
 async function main(): Promise<void> {
   const config = readConfig(process.env);
-  const { natsUrl, subjectRoot: root } = config;
+  const { natsUrl, subjectRoot: root, dataDir } = config;
   const llm = await resolveModel(llmSettings(config), { allowOffline: config.llmOffline !== "never" });
-  const nc = await connectNats({ servers: natsUrl, name: "switchboard-agents" }).catch((e: unknown) => {
-    throw new Error(
-      `cannot reach NATS at ${natsUrl} (${(e as Error).message}); start it with "npm run nats"`,
-    );
-  });
-  const registry = await RegistryWatcher.start({ connection: nc, root, discoveryMs: 100 });
-  const online = () => onlineAgents(registry.state).map((e) => e.agent);
+  const connections: NatsConnection[] = [];
+  const connectAs = async (name: string): Promise<NatsConnection> => {
+    const path = credsPath(dataDir, name);
+    if (!existsSync(path))
+      throw new Error(
+        `no credential for ${name} at ${path}: run "npm start" once, or "npm run cli -- creds issue ${name}"`,
+      );
+    const nc = await connectNats({
+      servers: natsUrl,
+      name: `switchboard-agent-${name}`,
+      credentials: credsFile(path),
+    }).catch((e: unknown) => {
+      throw new Error(
+        `cannot reach NATS at ${natsUrl} as ${name} (${(e as Error).message}); is it running ("npm run nats")?`,
+      );
+    });
+    connections.push(nc);
+    return nc;
+  };
   const running: RunningAgent[] = [];
   for (const def of demoAgents()) {
-    running.push(await startAgent(def, { connection: nc, root, model: llm.model, online }));
+    running.push(await startAgent(def, { connection: await connectAs(def.name), root, model: llm.model }));
     console.log(`[agents] ${def.name} is online (${def.capabilities.join(", ")})`);
   }
-  const calculator = await calculatorOnNats(new Calculator(), nc, undefined, root);
+  const calculator = await calculatorOnNats(new Calculator(), await connectAs("Calculator"), undefined, root);
   console.log("[agents] Calculator is online (a plain class given NATS with withNats)");
 
   let stopping = false;
@@ -36,13 +52,20 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     await Promise.allSettled([...running.map((a) => a.close()), calculator.close()]);
-    await registry.close();
-    await nc.drain().catch(() => {});
+    await Promise.allSettled(connections.map((nc) => nc.drain()));
     await llm.close();
     process.exit(0);
   };
   process.on("SIGINT", () => void stop());
   process.on("SIGTERM", () => void stop());
+  for (const nc of connections) {
+    void nc.closed().then((err) => {
+      if (stopping) return;
+      console.error(
+        `[agents] a connection closed: ${err?.message ?? "closed"} (revoked or expired credential?)`,
+      );
+    });
+  }
 }
 
 main().catch((e: unknown) => {

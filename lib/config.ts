@@ -34,6 +34,10 @@ export const DEFAULTS = {
   dashboardRetentionBytes: 32 * 2 ** 20,
   serverAgentLimit: 16,
   dashboardHostnames: ["127.0.0.1", "localhost", "::1"],
+  dataDir: ".data",
+  credentialTtlMs: 3_600_000,
+  natsCreds: undefined,
+  dashboardToken: undefined,
   natsServerBin: undefined,
   demoStepTimeoutMs: 60_000,
   debug: false,
@@ -147,6 +151,15 @@ export const Config = z
     ),
     DASHBOARD_HOSTNAMES: setting(hostnames, [...DEFAULTS.dashboardHostnames]),
     SERVER_AGENT_LIMIT: setting(whole("a whole number of agents", 0, 1_000), DEFAULTS.serverAgentLimit),
+    SWITCHBOARD_DATA_DIR: setting(z.string(), DEFAULTS.dataDir),
+    CREDENTIAL_TTL_MS: setting(
+      whole("a whole number of milliseconds", 10_000, 7 * 24 * 3_600_000),
+      DEFAULTS.credentialTtlMs,
+    ),
+    NATS_CREDS: optionalSetting(z.string()),
+    DASHBOARD_TOKEN: optionalSetting(
+      z.string().regex(/^[A-Za-z0-9_-]{32,128}$/, "must be 32 to 128 letters, digits, - or _"),
+    ),
     NATS_SERVER_BIN: optionalSetting(z.string()),
     DEMO_STEP_TIMEOUT_MS: setting(ms, DEFAULTS.demoStepTimeoutMs),
     SWITCHBOARD_DEBUG: setting(flag, DEFAULTS.debug),
@@ -183,6 +196,14 @@ export const Config = z
     dashboardHostnames: e.DASHBOARD_HOSTNAMES,
     /** How many agents the dashboard's server may run at once (0: none). */
     serverAgentLimit: e.SERVER_AGENT_LIMIT,
+    /** Where the trust chain (identity/), credentials (creds/), logs and JetStream live. */
+    dataDir: e.SWITCHBOARD_DATA_DIR,
+    /** Lifetime of credentials minted at start (server agents, tab agents, a person's tab); renewed at half. */
+    credentialTtlMs: e.CREDENTIAL_TTL_MS,
+    /** A creds file for the CLI (default `{dataDir}/creds/cli.creds`). */
+    natsCreds: e.NATS_CREDS,
+    /** The dashboard's login token, made by `npm start` (the URL it prints carries it). */
+    dashboardToken: e.DASHBOARD_TOKEN,
     /** The nats-server binary; `undefined`: PATH, then /usr/sbin and /usr/local/bin. */
     natsServerBin: e.NATS_SERVER_BIN,
     /** How long each step of `npm run demo:script` may take. */

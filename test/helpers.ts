@@ -1,7 +1,10 @@
 // Shared test plumbing: real connections and links to a harness server, closed after each test.
+// Every connection authenticates: the harness server at the URL mints a credential for whom the
+// test names (an agent for a link, a CLI-like observer that reads everything for a raw connection).
 import { afterEach } from "vitest";
-import { connectNats } from "../lib/transport/connect";
+import { connectNats, credsText } from "../lib/transport/connect";
 import { AgentLink, silentLogger, type AgentLinkOptions, type NatsConnection } from "../lib/transport";
+import { harnessServerAt, type TestIdentity } from "./harness/nats-server";
 
 const open: { close(): Promise<void> }[] = [];
 
@@ -10,8 +13,19 @@ afterEach(async () => {
   for (const c of open.splice(0).reverse()) await c.close().catch(() => {});
 });
 
-export async function connection(url: string): Promise<NatsConnection> {
-  const nc = await connectNats({ servers: url, reconnectWaitMs: 100 });
+/** The default identity of a raw connection: reads everything, speaks as "tester". */
+export const OBSERVER: TestIdentity = { role: "cli", name: "tester" };
+
+/** Creds text for `who` from the harness server at `url`. */
+export async function credentialsFor(url: string, who: TestIdentity): Promise<string> {
+  const server = harnessServerAt(url);
+  if (server === undefined) throw new Error(`no harness server at ${url}`);
+  return server.credentials(who);
+}
+
+export async function connection(url: string, who: TestIdentity = OBSERVER): Promise<NatsConnection> {
+  const creds = await credentialsFor(url, who);
+  const nc = await connectNats({ servers: url, reconnectWaitMs: 100, credentials: credsText(creds) });
   open.push({ close: () => nc.close() });
   return nc;
 }
@@ -21,7 +35,10 @@ export async function link(
   name: string,
   options: Partial<Omit<AgentLinkOptions, "connection">> = {},
 ): Promise<AgentLink> {
-  const nc = await connection(url);
+  const runtime = options.agent?.runtime ?? "process";
+  const who: TestIdentity =
+    options.mode === "client" ? { role: "cli", name } : { role: "agent", name, runtime };
+  const nc = await connection(url, who);
   const l = await AgentLink.start({ connection: nc, agent: { name }, logger: silentLogger, ...options });
   open.push(l);
   return l;

@@ -49,6 +49,7 @@ export async function startAgent(definition: AgentDefinition, o: StartAgentOptio
       connection: o.connection,
       ...(o.root === undefined ? {} : { root: o.root }),
       discoveryMs: 100,
+      observerName: definition.name,
     });
     watcher = w;
     online = () => onlineAgents(w.state).map((e) => e.agent);

@@ -250,9 +250,8 @@ export class DashboardSession implements AsyncDisposable {
   /** Asks every online agent to announce itself; the answers join the tap's batches. */
   private discover(): void {
     const nc = this.nc;
-    const tap = this.tap;
-    if (nc === null || tap === null || nc.isClosed()) return;
-    askWhoIsOnline(nc, this.s, this.me, (msg) => tap.push(msg.subject, msg.data));
+    if (nc === null || this.tap === null || nc.isClosed()) return;
+    askWhoIsOnline(nc, this.s, this.me); // answers are presence announcements: the tap hears them
   }
 
   private async followStatus(nc: NatsConnection): Promise<void> {

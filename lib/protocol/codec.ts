@@ -21,6 +21,7 @@ export const REJECT_REASONS = [
   "invalid_envelope",
   // found by the transport, which knows subjects, pending requests and limits:
   "misrouted",
+  "spoofed",
   "hop_limit",
   "unknown_request",
   "overloaded",

@@ -31,7 +31,7 @@ const Common = z.object({
 /** A message to one agent; it starts the receiver's run. */
 export const DirectMessage = Common.extend({ type: z.literal("direct"), to: AgentName });
 
-/** A question that expects one response on `replyTo` (`{root}.response.{from}.{id}`). */
+/** A question that expects one response on `replyTo` (`{root}.response.{from}.{id}.{to}`). */
 export const RequestMessage = Common.extend({
   type: z.literal("request"),
   to: AgentName,

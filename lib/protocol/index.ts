@@ -20,6 +20,15 @@ export {
   nameProblem,
 } from "./names";
 export { subjects, type Subjects, type ParsedSubject } from "./subjects";
+export { spoofing } from "./sender";
+export {
+  ROLES,
+  permissionsFor,
+  type ConnectionType,
+  type IdentityClaim,
+  type Permissions,
+  type Role,
+} from "./permissions";
 export { newId } from "./ids";
 export {
   AgentMetadata,

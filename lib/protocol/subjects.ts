@@ -2,40 +2,55 @@
  * Every subject the system uses, built only here. `{name}` tokens are validated agent names,
  * `{id}` tokens validated message ids, so no caller can smuggle a wildcard or an extra token in.
  *
- *   {root}.all                       broadcast (announcement) to every agent
- *   {root}.direct.{name}             direct message to one agent; starts its run
- *   {root}.request.{name}            request to one agent; the NATS reply subject is set to
- *   {root}.response.{name}.{id}      the answer channel of task {id} sent by {name}: ack, stream
- *                                    chunks, then the response (for requests, handoffs, directs)
- *   {root}.handoff.{from}.to.{to}    task handoff with its context
- *   {root}.presence.{name}           online / offline announcements with the agent's metadata
- *   {root}.heartbeat.{name}          periodic liveness + status (metadata included)
- *   {root}.cancel.{name}             asks agent {name} to stop a running task
- *   {root}.discover                  "who is online?"; agents answer on the NATS reply subject
+ * Every subject names its sender (`{from}`), and each identity's credentials let it publish only
+ * on subjects that name itself (lib/protocol/permissions.ts). So the sender of a message is bound
+ * by the NATS server, not by the body: a receiver drops (and counts as `spoofed`) any message
+ * whose `from` differs from the subject's sender. The seed's names stay as prefixes
+ * (`agents.direct.{to}` is still where a direct message to `to` starts).
+ *
+ *   {root}.all.{from}                     broadcast (announcement) to every agent
+ *   {root}.direct.{to}.{from}             direct message; starts the receiver's run
+ *   {root}.request.{to}.{from}            request; the answer channel is
+ *   {root}.response.{to}.{id}.{from}      the answers to task {id} that {to} sent: ack, stream
+ *                                         chunks, then the response (requests, handoffs, directs)
+ *   {root}.handoff.{from}.to.{to}         task handoff with its context
+ *   {root}.presence.{name}.{runtime}      online / offline announcements with the agent's metadata;
+ *   {root}.heartbeat.{name}.{runtime}     periodic liveness + status. {runtime} (process, server,
+ *                                         browser) is bound by the credential too
+ *   {root}.cancel.{to}.{from}             asks {to} to stop a task {from} gave it
+ *   {root}.discover.{from}                "who is online?": every agent announces its presence again
  *
  * The root is "agents" unless configured (SWITCHBOARD_SUBJECT_ROOT); it may have several tokens.
  */
+import { AgentRuntime } from "./agent-metadata";
 import { assertAgentName, assertRoot, assertToken, DEFAULT_ROOT } from "./names";
 
 export interface Subjects {
   readonly root: string;
-  all(): string;
-  direct(name: string): string;
-  request(name: string): string;
-  response(requester: string, requestId: string): string;
+  all(from: string): string;
+  direct(to: string, from: string): string;
+  request(to: string, from: string): string;
+  /** The answer channel of task `id` sent by `to`, as published by `from`. */
+  response(to: string, id: string, from: string): string;
   handoff(from: string, to: string): string;
-  presence(name: string): string;
-  heartbeat(name: string): string;
-  cancel(name: string): string;
-  discover(): string;
+  presence(name: string, runtime: AgentRuntime): string;
+  heartbeat(name: string, runtime: AgentRuntime): string;
+  cancel(to: string, from: string): string;
+  discover(from: string): string;
   /** Wildcards for subscribing. */
   readonly wildcards: {
     /** Everything under the root: `{root}.>` */
     all: string;
-    /** Responses addressed to one requester: `{root}.response.{name}.*` */
+    /** Broadcasts from anyone: `{root}.all.*` */
+    broadcasts: string;
+    directsTo(name: string): string;
+    requestsTo(name: string): string;
+    /** Answers to tasks `name` sent, from anyone: `{root}.response.{name}.*.*` */
     responsesFor(name: string): string;
     /** Handoffs to one agent from anyone: `{root}.handoff.*.to.{name}` */
     handoffsTo(name: string): string;
+    cancelsTo(name: string): string;
+    discovers: string;
     presence: string;
     heartbeat: string;
   };
@@ -43,12 +58,12 @@ export interface Subjects {
   parse(subject: string): ParsedSubject | null;
 }
 
+/** Every subject names its sender in `from`. */
 export type ParsedSubject =
-  | { kind: "all" }
-  | { kind: "discover" }
-  | { kind: "direct" | "request" | "presence" | "heartbeat" | "cancel"; name: string }
-  | { kind: "response"; name: string; id: string }
-  | { kind: "handoff"; from: string; to: string };
+  | { kind: "all" | "discover"; from: string }
+  | { kind: "direct" | "request" | "cancel" | "handoff"; to: string; from: string }
+  | { kind: "response"; to: string; id: string; from: string }
+  | { kind: "presence" | "heartbeat"; from: string; runtime: AgentRuntime };
 
 const cache = new Map<string, Subjects>();
 
@@ -61,26 +76,40 @@ export function subjects(root: string = DEFAULT_ROOT): Subjects {
   return s;
 }
 
+const RUNTIMES: ReadonlySet<string> = new Set(AgentRuntime.options);
+
+function runtimeToken(r: string): AgentRuntime {
+  if (!RUNTIMES.has(r)) throw new TypeError(`runtime must be one of ${AgentRuntime.options.join(", ")}`);
+  return r as AgentRuntime;
+}
+
 function build(root: string): Subjects {
   const rootTokens = root.split(".").length;
   const name = (n: string, what?: string) => assertAgentName(n, what);
+  const sender = (n: string) => assertAgentName(n, "sender name");
   return {
     root,
-    all: () => `${root}.all`,
-    direct: (n) => `${root}.direct.${name(n)}`,
-    request: (n) => `${root}.request.${name(n)}`,
-    response: (n, id) => `${root}.response.${name(n)}.${assertToken(id, "message id")}`,
-    handoff: (from, to) => `${root}.handoff.${name(from, "sender name")}.to.${name(to)}`,
-    presence: (n) => `${root}.presence.${name(n)}`,
-    heartbeat: (n) => `${root}.heartbeat.${name(n)}`,
-    cancel: (n) => `${root}.cancel.${name(n)}`,
-    discover: () => `${root}.discover`,
+    all: (from) => `${root}.all.${sender(from)}`,
+    direct: (to, from) => `${root}.direct.${name(to)}.${sender(from)}`,
+    request: (to, from) => `${root}.request.${name(to)}.${sender(from)}`,
+    response: (to, id, from) =>
+      `${root}.response.${name(to)}.${assertToken(id, "message id")}.${sender(from)}`,
+    handoff: (from, to) => `${root}.handoff.${sender(from)}.to.${name(to)}`,
+    presence: (n, r) => `${root}.presence.${name(n)}.${runtimeToken(r)}`,
+    heartbeat: (n, r) => `${root}.heartbeat.${name(n)}.${runtimeToken(r)}`,
+    cancel: (to, from) => `${root}.cancel.${name(to)}.${sender(from)}`,
+    discover: (from) => `${root}.discover.${sender(from)}`,
     wildcards: {
       all: `${root}.>`,
-      responsesFor: (n) => `${root}.response.${name(n)}.*`,
+      broadcasts: `${root}.all.*`,
+      directsTo: (n) => `${root}.direct.${name(n)}.*`,
+      requestsTo: (n) => `${root}.request.${name(n)}.*`,
+      responsesFor: (n) => `${root}.response.${name(n)}.*.*`,
       handoffsTo: (n) => `${root}.handoff.*.to.${name(n)}`,
-      presence: `${root}.presence.*`,
-      heartbeat: `${root}.heartbeat.*`,
+      cancelsTo: (n) => `${root}.cancel.${name(n)}.*`,
+      discovers: `${root}.discover.*`,
+      presence: `${root}.presence.*.*`,
+      heartbeat: `${root}.heartbeat.*.*`,
     },
     parse(subject) {
       if (!subject.startsWith(`${root}.`)) return null;
@@ -89,15 +118,20 @@ function build(root: string): Subjects {
       switch (kind) {
         case "all":
         case "discover":
-          return t.length === 1 ? { kind } : null;
+          return t.length === 2 && a !== undefined ? { kind, from: a } : null;
         case "direct":
         case "request":
+        case "cancel":
+          return t.length === 3 && a !== undefined && b !== undefined ? { kind, to: a, from: b } : null;
         case "presence":
         case "heartbeat":
-        case "cancel":
-          return t.length === 2 && a !== undefined ? { kind, name: a } : null;
+          return t.length === 3 && a !== undefined && b !== undefined && RUNTIMES.has(b)
+            ? { kind, from: a, runtime: b as AgentRuntime }
+            : null;
         case "response":
-          return t.length === 3 && a !== undefined && b !== undefined ? { kind, name: a, id: b } : null;
+          return t.length === 4 && a !== undefined && b !== undefined && c !== undefined
+            ? { kind, to: a, id: b, from: c }
+            : null;
         case "handoff":
           return t.length === 4 && a !== undefined && b === "to" && c !== undefined
             ? { kind, from: a, to: c }

@@ -146,15 +146,15 @@ export class AgentLink implements AsyncDisposable {
 
   sendDirect(to: string, content: string, options: SendOptions = {}): DirectMessage {
     const m = this.wire.compose("direct", { to, content }, options);
-    this.wire.publish(this.subjects.direct(to), m);
-    this.requester.remember(m.id, "task");
+    this.wire.publish(this.subjects.direct(to, this.name), m);
+    this.requester.remember(m.id, { kind: "task", to });
     return m;
   }
 
   broadcast(content: string, options: SendOptions = {}): AnnouncementMessage {
     const m = this.wire.compose("announcement", { content }, options);
-    this.wire.publish(this.subjects.all(), m);
-    this.requester.remember(m.id, "broadcast");
+    this.wire.publish(this.subjects.all(this.name), m);
+    this.requester.remember(m.id, { kind: "broadcast" });
     return m;
   }
 
@@ -166,7 +166,7 @@ export class AgentLink implements AsyncDisposable {
   ): HandoffMessage {
     const m = this.wire.compose("handoff", handoffBody(to, context, options.content), options);
     this.wire.publish(this.subjects.handoff(this.name, to), m);
-    this.requester.remember(m.id, "task");
+    this.requester.remember(m.id, { kind: "task", to });
     return m;
   }
 
@@ -180,7 +180,7 @@ export class AgentLink implements AsyncDisposable {
     try {
       const body = { ...handoffBody(to, context, options.content), timeoutMs };
       const m = this.wire.compose("handoff", body, options);
-      m.replyTo = this.subjects.response(this.name, m.id);
+      m.replyTo = this.subjects.response(this.name, m.id, to);
       return this.requester.ask(m, this.subjects.handoff(this.name, to), { ...options, timeoutMs });
     } catch (e) {
       return Promise.reject(e);
@@ -196,8 +196,8 @@ export class AgentLink implements AsyncDisposable {
     const timeoutMs = options.timeoutMs ?? this.requestTimeoutMs;
     try {
       const m = this.wire.compose("request", { to, content, replyTo: "", timeoutMs }, options);
-      m.replyTo = this.subjects.response(this.name, m.id);
-      return this.requester.ask(m, this.subjects.request(to), { ...options, timeoutMs });
+      m.replyTo = this.subjects.response(this.name, m.id, to);
+      return this.requester.ask(m, this.subjects.request(to, this.name), { ...options, timeoutMs });
     } catch (e) {
       return Promise.reject(e); // a bad name or a closed link: same shape as every other failure
     }
@@ -216,14 +216,14 @@ export class AgentLink implements AsyncDisposable {
       { to: task.from, content, inReplyTo: task.id, seq },
       { sameHopAs: task },
     );
-    this.wire.publish(this.subjects.response(task.from, task.id), m);
+    this.wire.publish(this.subjects.response(task.from, task.id, this.name), m);
     return m;
   }
 
   /** Asks `agent` to stop task `taskId`. */
   cancel(agent: string, taskId: string, reason = ""): CancelMessage {
     const m = this.wire.compose("cancel", { to: agent, content: reason, inReplyTo: taskId }, {});
-    this.wire.publish(this.subjects.cancel(agent), m);
+    this.wire.publish(this.subjects.cancel(agent, this.name), m);
     return m;
   }
 
@@ -236,7 +236,7 @@ export class AgentLink implements AsyncDisposable {
     if (this.state !== "open" || !subject.startsWith(this.responsePrefix)) return;
     this.received++;
     const m = this.inbound.check("response", subject, message);
-    if (m !== null) this.dispatch(m, subject, undefined);
+    if (m !== null) this.dispatch(m, subject);
   }
 
   // ---- lifecycle ------------------------------------------------------------------------------
@@ -275,14 +275,15 @@ export class AgentLink implements AsyncDisposable {
     const s = this.subjects;
     if (this.mode === "member") {
       const queue = `${s.root}.${this.name}`; // replicas of one agent share its work
-      this.subscribe("direct", s.direct(this.name), queue);
-      this.subscribe("request", s.request(this.name), queue);
-      this.subscribe("handoff", s.wildcards.handoffsTo(this.name), queue);
+      const w = s.wildcards;
+      this.subscribe("direct", w.directsTo(this.name), queue);
+      this.subscribe("request", w.requestsTo(this.name), queue);
+      this.subscribe("handoff", w.handoffsTo(this.name), queue);
       // Without an announcement handler there is nothing to do with broadcasts, including the
       // echo of our own: not subscribing saves decoding every one of them.
-      if (this.handlers.announcement !== undefined) this.subscribe("all", s.all());
-      this.subscribe("cancel", s.cancel(this.name)); // no queue: any replica may run the task
-      this.subscribe("discover", s.discover());
+      if (this.handlers.announcement !== undefined) this.subscribe("all", w.broadcasts);
+      this.subscribe("cancel", w.cancelsTo(this.name)); // no queue: any replica may run the task
+      this.subscribe("discover", w.discovers);
     }
     if (this.mode === "member" || this.options.inbox !== "external") {
       this.subscribe("response", s.wildcards.responsesFor(this.name));
@@ -337,10 +338,10 @@ export class AgentLink implements AsyncDisposable {
       return; // a server status ("no responders"), not a message
     }
     const m = this.inbound.decode(kind, msg.subject, msg.data);
-    if (m !== null) this.dispatch(m, msg.subject, msg);
+    if (m !== null) this.dispatch(m, msg.subject);
   }
 
-  private dispatch(m: AgentMessage, subject: string, msg: Msg | undefined): void {
+  private dispatch(m: AgentMessage, subject: string): void {
     const h = this.handlers;
     switch (m.type) {
       case "direct":
@@ -358,10 +359,9 @@ export class AgentLink implements AsyncDisposable {
       case "response":
         return this.requester.answer(m, subject);
       case "cancel":
-        return this.tasks.cancel(m);
+        return this.tasks.cancel(m, subject);
       case "discover":
-        if (msg !== undefined) this.presence.answerDiscover(msg);
-        return;
+        return this.presence.answerDiscover();
       case "presence":
       case "heartbeat":
         return; // never routed here: misrouting() refuses them on our subjects

@@ -1,9 +1,20 @@
 /**
  * Connection settings shared by the Node and browser connectors. The client's defaults give up
  * reconnecting after 10 tries x 2 s; agents and dashboards must outlive a server restart, so
- * reconnecting never stops here.
+ * reconnecting never stops here (except on an authorization error twice in a row: a revoked or
+ * expired credential that nobody renewed; the connection then closes with that error).
  */
-import type { ConnectionOptions } from "@nats-io/nats-core";
+import { credsAuthenticator, jwtAuthenticator, type ConnectionOptions } from "@nats-io/nats-core";
+
+/**
+ * Who the connection is. Read again at every (re)connect, so a renewed credential takes effect
+ * the next time the server asks (it closes a connection whose JWT expired).
+ */
+export type Credentials =
+  /** A creds file's text (JWT + seed), e.g. `.data/creds/Weather-Bot.creds`. */
+  | { readonly creds: () => string }
+  /** A user JWT and the seed of its key pair (a browser keeps its seed to itself). */
+  | { readonly jwt: () => string; readonly seed: Uint8Array };
 
 export interface ConnectOptions {
   /** Server URL(s); defaults to lib/config DEFAULTS (natsUrl in Node, natsWsUrl in the browser). */
@@ -14,7 +25,9 @@ export interface ConnectOptions {
   timeoutMs?: number;
   /** Pause between reconnect attempts (ms, default 250). */
   reconnectWaitMs?: number;
-  /** Extra raw client options (auth, TLS...), applied last. */
+  /** The identity to connect as; none: an anonymous connection (refused by a server with auth). */
+  credentials?: Credentials;
+  /** Extra raw client options (TLS...), applied last. */
   extra?: Partial<ConnectionOptions>;
 }
 
@@ -29,6 +42,12 @@ export function connectionDefaults(o: ConnectOptions, fallbackServer: string): C
     // A dead server is noticed within ~pingInterval * maxPingOut even without a TCP reset.
     pingInterval: 10_000,
     maxPingOut: 2,
+    ...(o.credentials === undefined ? {} : { authenticator: authenticator(o.credentials) }),
     ...o.extra,
   };
+}
+
+function authenticator(c: Credentials) {
+  if ("creds" in c) return credsAuthenticator(() => new TextEncoder().encode(c.creds()));
+  return jwtAuthenticator(c.jwt, c.seed);
 }

@@ -1,27 +1,12 @@
 /**
- * "Who is online?": one discover message whose answers (each agent's presence) arrive on a
- * private inbox. Registries, dashboards and name checks all ask this way.
+ * "Who is online?": one discover message, published in the asker's name; every agent answers by
+ * announcing its presence again on its own presence subject (where the server vouches for the
+ * sender). So whoever watches presence (a registry, a dashboard's tap) hears the answers; there
+ * is no private inbox to answer on, and nobody can answer in another agent's name.
  */
-import { createInbox, type Msg, type NatsConnection } from "@nats-io/nats-core";
+import type { NatsConnection } from "@nats-io/nats-core";
 import { compose, encodeMessage, type Subjects } from "../protocol";
 
-/** How long answers are collected; they take milliseconds, this is a generous bound. */
-const ANSWER_WINDOW_MS = 5_000;
-
-export function askWhoIsOnline(
-  nc: NatsConnection,
-  s: Subjects,
-  from: string,
-  onAnswer: (msg: Msg) => void,
-): void {
-  const inbox = createInbox();
-  const sub = nc.subscribe(inbox, {
-    callback: (err, msg) => {
-      // The server's "no responders" status means nobody is online: nothing to hand on.
-      if (err === null && msg.headers?.code !== 503) onAnswer(msg);
-    },
-  });
-  const timer = setTimeout(() => sub.unsubscribe(), ANSWER_WINDOW_MS);
-  (timer as { unref?: () => void }).unref?.(); // never keeps a Node process alive
-  nc.publish(s.discover(), encodeMessage(compose("discover", from, { content: "" })), { reply: inbox });
+export function askWhoIsOnline(nc: NatsConnection, s: Subjects, from: string): void {
+  nc.publish(s.discover(from), encodeMessage(compose("discover", from, { content: "" })));
 }

@@ -5,7 +5,7 @@
  * so nobody who answers or announces in between is missed.
  */
 import type { Msg, NatsConnection, Subscription } from "@nats-io/nats-core";
-import { decodeMessage, newId, subjects as subjectsFor, type Subjects } from "../protocol";
+import { decodeMessage, spoofing, subjects as subjectsFor, type Subjects } from "../protocol";
 import {
   DEFAULT_MISSED_HEARTBEATS,
   EMPTY_REGISTRY,
@@ -23,8 +23,8 @@ export interface RegistryWatcherOptions {
   readonly missedHeartbeats?: number;
   /** How long `start()` waits for discovery answers (ms, default 250). */
   readonly discoveryMs?: number;
-  /** Sender name on the discovery request (default "observer-<id>"). */
-  readonly observerName?: string;
+  /** Who asks "who is online?": the name the connection's credential speaks as. */
+  readonly observerName: string;
   readonly logger?: Logger;
 }
 
@@ -44,7 +44,7 @@ export class RegistryWatcher implements AsyncDisposable {
     this.subjects = subjectsFor(o.root);
     this.missed = o.missedHeartbeats ?? DEFAULT_MISSED_HEARTBEATS;
     this.rejections = new Rejections(o.logger ?? consoleLogger("registry"));
-    this.observerName = o.observerName ?? `observer-${newId().slice(-8)}`;
+    this.observerName = o.observerName;
   }
 
   static async start(options: RegistryWatcherOptions): Promise<RegistryWatcher> {
@@ -85,7 +85,7 @@ export class RegistryWatcher implements AsyncDisposable {
 
   /** Asks every online agent to announce itself; answers arrive through the usual path. */
   discover(): void {
-    askWhoIsOnline(this.o.connection, this.subjects, this.observerName, (msg) => this.receive(msg));
+    askWhoIsOnline(this.o.connection, this.subjects, this.observerName);
   }
 
   async close(): Promise<void> {
@@ -119,14 +119,9 @@ export class RegistryWatcher implements AsyncDisposable {
       return this.rejections.record("misrouted", `a ${m.type} message on ${msg.subject}`, msg.subject);
     }
     const parsed = this.subjects.parse(msg.subject);
-    const subjectName = parsed !== null && "name" in parsed ? parsed.name : m.from; // inbox answers
-    if (subjectName !== m.from || m.agent.name !== m.from) {
-      return this.rejections.record(
-        "misrouted",
-        `${m.from} describing ${m.agent.name} on ${msg.subject}`,
-        msg.subject,
-      );
-    }
+    if (parsed === null) return this.rejections.record("misrouted", `not a presence subject`, msg.subject);
+    const spoofed = spoofing(parsed, m);
+    if (spoofed !== null) return this.rejections.record("spoofed", spoofed, msg.subject);
     this.apply({ type: "seen", message: m, at: Date.now() });
   }
 

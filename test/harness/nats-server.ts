@@ -1,12 +1,19 @@
 // Throwaway nats-server instances for integration tests: random ports, private temp dir,
-// and restart on the same ports so reconnect logic can be exercised.
+// and restart on the same ports so reconnect logic can be exercised. Authentication is on, as
+// under `npm start`: each server has its own trust chain (lib/identity) in its temp dir, and
+// `credentials()` mints a user for any role, the way the dashboard and `switchboard creds` do.
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { IdentityAuthority } from "../../lib/identity/authority";
+import type { IdentityClaim } from "../../lib/protocol";
 import { findNatsServer, INSTALL_HELP } from "../../scripts/nats-binary";
+
+/** Who a test connects as, and for how long its credential lives (default 1 h). */
+export type TestIdentity = IdentityClaim & { readonly root?: string; readonly ttlMs?: number };
 
 export interface NatsServerHandle {
   readonly url: string; // "nats://127.0.0.1:PORT"
@@ -15,6 +22,12 @@ export interface NatsServerHandle {
   readonly port: number;
   readonly wsPort: number;
   readonly monitorPort: number;
+  /** The temp dir: `{dataDir}/identity` holds the trust chain (like `.data` under `npm start`). */
+  readonly dataDir: string;
+  /** The trust chain (undefined with `auth: false`). */
+  readonly authority: IdentityAuthority | undefined;
+  /** A creds file's text for `who` on the default root (throws with `auth: false`). */
+  credentials(who: TestIdentity): Promise<string>;
   /** Stop the process (default SIGKILL); resolves once it has exited. Keeps the temp dir for restart(). */
   kill(signal?: NodeJS.Signals): Promise<void>;
   /** Start again on the same ports and store dir (killing a running instance first); resolves when TCP accepts. */
@@ -31,6 +44,10 @@ export interface StartNatsServerOptions {
   config?: string;
   /** Default 1 MiB, the protocol's message limit. */
   maxPayload?: number;
+  /** Decentralised JWT auth with a fresh trust chain. Default true; false only to test the harness itself. */
+  auth?: boolean;
+  /** WebSocket origins the server accepts (`allowed_origins`); default: any. */
+  allowedOrigins?: string[];
 }
 
 const HOST = "127.0.0.1";
@@ -77,15 +94,23 @@ class TailBuffer {
   }
 }
 
-function renderConfig(dir: string, opts: Required<StartNatsServerOptions>, ports?: Ports): string {
+function renderConfig(
+  dir: string,
+  opts: Required<StartNatsServerOptions>,
+  authority: IdentityAuthority | undefined,
+  ports?: Ports,
+): string {
+  const origins =
+    opts.allowedOrigins.length === 0 ? "" : `, allowed_origins: ${JSON.stringify(opts.allowedOrigins)}`;
   // -1 = let the OS pick; the chosen ports are then read back from ports_file_dir.
   return [
     `listen: ${HOST}:${ports?.port ?? -1}`,
     `http: ${HOST}:${ports?.monitorPort ?? -1}`,
-    `websocket { listen: "${HOST}:${ports?.wsPort ?? -1}", no_tls: true }`,
+    `websocket { listen: "${HOST}:${ports?.wsPort ?? -1}", no_tls: true${origins} }`,
     `ports_file_dir: ${JSON.stringify(dir)}`,
     `max_payload: ${opts.maxPayload}`,
     opts.jetstream ? `jetstream { store_dir: ${JSON.stringify(join(dir, "jetstream"))} }` : "",
+    authority === undefined ? "" : `include ${JSON.stringify(authority.serverConfigPath)}`,
     opts.config,
     "",
   ].join("\n");
@@ -121,7 +146,18 @@ class NatsServer implements NatsServerHandle {
     private readonly bin: string,
     private readonly dir: string,
     private readonly opts: Required<StartNatsServerOptions>,
+    readonly authority: IdentityAuthority | undefined,
   ) {}
+
+  get dataDir(): string {
+    return this.dir;
+  }
+
+  async credentials(who: TestIdentity): Promise<string> {
+    if (this.authority === undefined) throw new Error("this test server runs without auth");
+    const minted = await this.authority.mint({ root: "agents", ttlMs: 3_600_000, ...who });
+    return minted.creds!;
+  }
 
   get port(): number {
     return this.knownPorts().port;
@@ -145,7 +181,7 @@ class NatsServer implements NatsServerHandle {
   async start(): Promise<void> {
     if (this.stopped) throw new Error("nats-server handle was stopped; start a new one");
     const configPath = join(this.dir, "nats-server.conf");
-    writeFileSync(configPath, renderConfig(this.dir, this.opts, this.ports));
+    writeFileSync(configPath, renderConfig(this.dir, this.opts, this.authority, this.ports));
 
     const child = spawn(this.bin, ["-c", configPath], { stdio: ["ignore", "pipe", "pipe"] });
     this.child = child;
@@ -240,17 +276,37 @@ class NatsServer implements NatsServerHandle {
   }
 }
 
+/** The harness server at `url` (TCP or WebSocket URL), so helpers can mint for the server a test names. */
+export function harnessServerAt(url: string): NatsServerHandle | undefined {
+  for (const s of live) {
+    try {
+      if (s.url === url || s.wsUrl === url) return s;
+    } catch {
+      // not started yet
+    }
+  }
+  return undefined;
+}
+
 export async function startNatsServer(opts: StartNatsServerOptions = {}): Promise<NatsServerHandle> {
   // Fail loudly rather than skip: a missing binary must not turn integration tests green.
   const bin = findNatsServer();
   if (!bin) throw new Error(INSTALL_HELP);
 
   const dir = mkdtempSync(join(tmpdir(), "switchboard-nats-"));
-  const server = new NatsServer(bin, dir, {
-    jetstream: opts.jetstream ?? true,
-    maxPayload: opts.maxPayload ?? 1024 * 1024,
-    config: opts.config ?? "",
-  });
+  const authority = (opts.auth ?? true) ? await IdentityAuthority.open(dir) : undefined;
+  const server = new NatsServer(
+    bin,
+    dir,
+    {
+      jetstream: opts.jetstream ?? true,
+      maxPayload: opts.maxPayload ?? 1024 * 1024,
+      config: opts.config ?? "",
+      auth: opts.auth ?? true,
+      allowedOrigins: opts.allowedOrigins ?? [],
+    },
+    authority,
+  );
   trackForExit(server);
   try {
     await server.start();

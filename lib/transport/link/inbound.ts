@@ -39,7 +39,7 @@ export class InboundCheck {
     const { name, subjects, maxHops } = this.o;
     const problem = misrouting(kind, m, subject, name, subjects);
     if (problem !== null) {
-      this.rejections.record("misrouted", problem, subject);
+      this.rejections.record(problem.reason, problem.detail, subject);
       return null;
     }
     if (m.hops > maxHops) {

@@ -1,12 +1,14 @@
 /**
  * Being seen: the agent's metadata, its presence announcements (online on start and after every
  * reconnect, offline on close), heartbeats every `heartbeatMs` and on a status change, and the
- * answer to "who is online?" (discover). A client link has none of this: it is never listed.
+ * answer to "who is online?" (discover): the presence announced again, on the agent's own
+ * presence subject, where the server vouches for the sender (an answer on the asker's inbox could
+ * claim any name). Answers are coalesced: one per DISCOVER_ANSWER_MS however many ask, so a
+ * flood of discovers cannot make every agent flood the mesh. A client link has none of this: it
+ * is never listed.
  */
-import type { Msg } from "@nats-io/nats-core";
 import {
   compose,
-  encodeMessage,
   type AgentMetadata,
   type AgentProfile,
   type AgentStatus,
@@ -14,9 +16,14 @@ import {
 } from "../../protocol";
 import type { Wire } from "./wire";
 
+/** At most one answer to "who is online?" per this many ms (the rest share it). */
+export const DISCOVER_ANSWER_MS = 200;
+
 export class Presence {
   private metadata: AgentMetadata;
   private timer: ReturnType<typeof setInterval> | undefined;
+  private answerTimer: ReturnType<typeof setTimeout> | undefined;
+  private lastAnswer = 0;
 
   constructor(
     private readonly wire: Wire,
@@ -52,21 +59,30 @@ export class Presence {
   /** Stops heartbeating and marks the agent offline (announce() then says so). */
   stop(): void {
     clearInterval(this.timer);
+    clearTimeout(this.answerTimer);
+    this.answerTimer = undefined;
     this.metadata = { ...this.metadata, status: "offline" };
   }
 
   announce(): void {
-    this.wire.send(this.wire.subjects.presence(this.wire.name), () => this.presenceMessage());
+    this.lastAnswer = Date.now();
+    this.wire.send(this.wire.subjects.presence(this.wire.name, this.metadata.runtime), () =>
+      this.presenceMessage(),
+    );
   }
 
-  /** Answers a discover on its NATS reply subject with this agent's presence. */
-  answerDiscover(msg: Msg): void {
-    if (msg.reply === undefined || !this.wire.open) return;
-    msg.respond(encodeMessage(this.presenceMessage(), this.wire.maxMessageBytes));
+  /** Answers "who is online?" by announcing again, at most once per DISCOVER_ANSWER_MS. */
+  answerDiscover(): void {
+    if (this.answerTimer !== undefined || this.metadata.status === "offline") return;
+    const wait = Math.max(0, this.lastAnswer + DISCOVER_ANSWER_MS - Date.now());
+    this.answerTimer = setTimeout(() => {
+      this.answerTimer = undefined;
+      if (this.wire.open && this.metadata.status !== "offline") this.announce();
+    }, wait);
   }
 
   private beat(): void {
-    this.wire.send(this.wire.subjects.heartbeat(this.wire.name), () =>
+    this.wire.send(this.wire.subjects.heartbeat(this.wire.name, this.metadata.runtime), () =>
       compose("heartbeat", this.wire.name, { content: "", agent: this.describe() }, { priority: 1 }),
     );
   }

@@ -27,7 +27,8 @@ export interface WaitOptions {
 export class Requester {
   private readonly pending = new PendingRequests();
   /** Tasks sent without waiting and broadcasts, whose answers we accept (broadcasts get many). */
-  private readonly sent = new Map<string, "task" | "broadcast">();
+  /** For a task, who it went to (only they may answer); for a broadcast, anyone may. */
+  private readonly sent = new Map<string, { kind: "task"; to: string } | { kind: "broadcast" }>();
 
   constructor(
     private readonly wire: Wire,
@@ -42,8 +43,8 @@ export class Requester {
   }
 
   /** Remembers a task or broadcast sent without waiting, so its answers are accepted. */
-  remember(id: string, kind: "task" | "broadcast"): void {
-    this.sent.set(id, kind);
+  remember(id: string, sent: { kind: "task"; to: string } | { kind: "broadcast" }): void {
+    this.sent.set(id, sent);
     if (this.sent.size > REMEMBERED_SENDS) {
       const oldest = this.sent.keys().next().value;
       if (oldest !== undefined) this.sent.delete(oldest);
@@ -52,7 +53,8 @@ export class Requester {
 
   /** Publishes `m` (whose replyTo is set) and resolves with its response. */
   ask(m: RequestMessage | HandoffMessage, subject: string, o: WaitOptions): Promise<ResponseMessage> {
-    const replyTo = m.replyTo ?? this.wire.subjects.response(this.wire.name, m.id);
+    // The target answers on this subject, so the server's "no responders" status arrives here too.
+    const replyTo = m.replyTo ?? this.wire.subjects.response(this.wire.name, m.id, m.to);
     const answer = this.pending.track(m.id, {
       to: m.to,
       timeoutMs: o.timeoutMs,
@@ -62,7 +64,7 @@ export class Requester {
       flush: () => this.wire.nc.flush(),
       // Nobody waits for the answer any more: ask the agent to stop working on it.
       onAbandon: (why) =>
-        this.wire.send(this.wire.subjects.cancel(m.to), () =>
+        this.wire.send(this.wire.subjects.cancel(m.to, this.wire.name), () =>
           this.wire.compose("cancel", { to: m.to, content: why, inReplyTo: m.id }, {}),
         ),
     });
@@ -81,17 +83,22 @@ export class Requester {
         if (!this.pending.acknowledge(m.inReplyTo, m.from)) this.unexpected(m, subject);
         return;
       case "stream":
-        if (!this.pending.stream(m) && !this.sent.has(m.inReplyTo)) this.unexpected(m, subject);
+        if (!this.pending.stream(m) && !this.accepts(m)) this.unexpected(m, subject);
         return;
       case "response": {
         if (this.pending.settle(m)) return;
-        const kind = this.sent.get(m.inReplyTo);
-        if (kind === undefined) return this.unexpected(m, subject);
-        if (kind === "task") this.sent.delete(m.inReplyTo); // a broadcast may get many answers
+        if (!this.accepts(m)) return this.unexpected(m, subject);
+        if (this.sent.get(m.inReplyTo)?.kind === "task") this.sent.delete(m.inReplyTo); // a broadcast may get many answers
         this.onAnswer(m);
         return;
       }
     }
+  }
+
+  /** Whether `m` answers something we sent without waiting, from someone who may answer it. */
+  private accepts(m: StreamMessage | ResponseMessage): boolean {
+    const sent = this.sent.get(m.inReplyTo);
+    return sent !== undefined && (sent.kind === "broadcast" || sent.to === m.from);
   }
 
   /** The server's "no responders" status on one of our response subjects. */
@@ -107,6 +114,13 @@ export class Requester {
   }
 
   private unexpected(m: AckMessage | StreamMessage | ResponseMessage, subject: string): void {
+    const sent = this.sent.get(m.inReplyTo);
+    const target = this.pending.targetOf(m.inReplyTo) ?? (sent?.kind === "task" ? sent.to : undefined);
+    if (target !== undefined && target !== m.from) {
+      // Someone else answering a task we gave another: never taken for the answer.
+      this.rejections.record("spoofed", `${m.from} answers a task given to ${target}`, subject);
+      return;
+    }
     this.rejections.record(
       "unknown_request",
       `${m.type} from ${m.from} to unknown or finished task ${m.inReplyTo}`,

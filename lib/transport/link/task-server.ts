@@ -111,10 +111,15 @@ export class TaskServer {
     if (isWaited(m)) this.settle(new Task(m, this.link), { type: "error", code, message });
   }
 
-  /** A cancel for one of our tasks: stops it and answers "canceled" at once. */
-  cancel(c: CancelMessage): void {
+  /** A cancel for one of our tasks, from whoever gave it: stops it and answers "canceled" at once. */
+  cancel(c: CancelMessage, subject: string): void {
     const task = this.running.get(c.inReplyTo);
     if (task === undefined) return; // finished already, or never ours: nothing to stop
+    if (task.message.from !== c.from) {
+      // Only the one who gave a task may take it back (the subject's sender is server-bound).
+      this.rejections.record("spoofed", `${c.from} may not cancel a task ${task.message.from} gave`, subject);
+      return;
+    }
     this.settle(task, { type: "canceled", reason: new TaskCanceledError(c.from, c.content) });
   }
 
@@ -182,7 +187,7 @@ export class TaskServer {
       },
       { metadata: reply.metadata ?? {}, sameHopAs: m },
     );
-    this.wire.publish(this.wire.subjects.response(m.from, m.id), r);
+    this.wire.publish(this.wire.subjects.response(m.from, m.id, this.wire.name), r);
     return r;
   }
 
@@ -197,7 +202,7 @@ export class TaskServer {
 
   private ack(m: TaskMessage): void {
     if (!this.wire.open) return;
-    this.wire.send(this.wire.subjects.response(m.from, m.id), () =>
+    this.wire.send(this.wire.subjects.response(m.from, m.id, this.wire.name), () =>
       this.wire.compose("ack", { to: m.from, content: "", inReplyTo: m.id }, { sameHopAs: m }),
     );
   }

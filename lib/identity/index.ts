@@ -1,0 +1,11 @@
+/** The trust chain and credentials (Node only; see ./authority.ts). */
+export {
+  CredentialError,
+  IdentityAuthority,
+  MAX_TTL_MS,
+  MIN_TTL_MS,
+  type IssuedCredential,
+  type Minted,
+  type MintRequest,
+} from "./authority";
+export { credentialInfo, credsDir, credsPath, ensureCredsFile, type CredentialInfo } from "./creds-files";
