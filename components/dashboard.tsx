@@ -1,41 +1,26 @@
 "use client";
 /**
  * The dashboard: channels on the left, the channel's messages and the composer in the middle,
- * and the registry, a thread or a message's raw JSON on the right.
+ * and the registry, a thread or a message's raw JSON on the right. It opens once the tab's person
+ * has signed in (./use-dashboard-session.ts); until then a line says why it waits.
  */
-import { useEffect, useMemo, useState } from "react";
-import { DashboardSession, personName, type AgentTemplate, type DashboardSink } from "../lib/dashboard";
-import { onlineAgents } from "../lib/registry/reducer";
-import { createDashboardStore, type DashboardStore } from "../lib/store/dashboard-store";
+import { useMemo } from "react";
+import type { AgentTemplate, DashboardSession } from "../lib/dashboard";
+import type { DashboardStore } from "../lib/store/dashboard-store";
 import { Composer } from "./composer";
 import { ErrorBoundary } from "./error-boundary";
 import { FilterBar } from "./filter-bar";
 import { MessageList } from "./message-list";
 import { Inspector, RegistryPanel, ThreadPane } from "./side-panels";
 import { Sidebar } from "./sidebar";
+import { SignInStatus } from "./sign-in-status";
 import { StoreProvider, useDashboard } from "./store-context";
 import { ThemeToggle } from "./theme-toggle";
+import { useDashboardSession, type DashboardConfig } from "./use-dashboard-session";
+
+export type { DashboardConfig };
 
 const NO_TEMPLATES: readonly AgentTemplate[] = [];
-
-export interface DashboardConfig {
-  readonly wsUrl: string;
-  readonly root: string;
-  readonly retention: number;
-  readonly retentionBytes: number;
-}
-
-declare global {
-  interface Window {
-    __switchboard?: {
-      readonly received: number;
-      readonly rendered: number;
-      readonly rejected: number;
-      readonly status: string;
-      readonly retainedBytes: number;
-    };
-  }
-}
 
 /**
  * `initialTemplates`: definitions the "New agent" dialog offers (the page passes the demo agents;
@@ -48,53 +33,18 @@ export function Dashboard({
   initialConfig: DashboardConfig;
   initialTemplates?: readonly AgentTemplate[];
 }) {
-  const [ctx, setCtx] = useState<{ store: DashboardStore; session: DashboardSession } | null>(null);
+  const opening = useDashboardSession(initialConfig);
+  if (opening.type !== "open") return <SignInStatus opening={opening} />;
+  return <Opened store={opening.store} session={opening.session} templates={initialTemplates} />;
+}
 
-  useEffect(() => {
-    const store = createDashboardStore({
-      me: personName(),
-      retention: initialConfig.retention,
-      retentionBytes: initialConfig.retentionBytes,
-    });
-    const session = new DashboardSession({
-      wsUrl: initialConfig.wsUrl,
-      root: initialConfig.root,
-      me: store.getState().me,
-      sink: sinkFor(store),
-      online: () => onlineAgents(store.getState().registry).map((e) => e.agent),
-    });
-    setCtx({ store, session });
-    void session.start();
-    // Numbers for benchmarks and tests, read from outside React.
-    window.__switchboard = {
-      get received() {
-        return store.getState().received;
-      },
-      get rendered() {
-        return store.getState().messages.length;
-      },
-      get rejected() {
-        return Object.values(store.getState().rejected).reduce((a, b) => a + (b ?? 0), 0);
-      },
-      get status() {
-        return store.getState().connection.status;
-      },
-      get retainedBytes() {
-        return store.getState().retainedBytes;
-      },
-    };
-    // Say goodbye where the browser allows it (the tab's agents first); missed heartbeats cover
-    // the rest.
-    const bye = () => void session.close();
-    window.addEventListener("pagehide", bye);
-    return () => {
-      window.removeEventListener("pagehide", bye);
-      void session.close();
-    };
-  }, [initialConfig]);
-
-  const value = useMemo(() => ctx && { ...ctx, templates: initialTemplates }, [ctx, initialTemplates]);
-  if (value === null) return <div className="p-6 text-sm text-zinc-500 dark:text-zinc-400">Starting…</div>;
+function Opened(props: {
+  store: DashboardStore;
+  session: DashboardSession;
+  templates: readonly AgentTemplate[];
+}) {
+  const { store, session, templates } = props;
+  const value = useMemo(() => ({ store, session, templates }), [store, session, templates]);
   return (
     <StoreProvider value={value}>
       <ErrorBoundary what="dashboard" pane>
@@ -147,15 +97,4 @@ function Layout() {
       </aside>
     </div>
   );
-}
-
-/** The session pushes into the store through this, and only this. */
-function sinkFor(store: DashboardStore): DashboardSink {
-  const s = store.getState;
-  return {
-    ingest: (batch, rejected) => s().ingest(batch, rejected),
-    setConnection: (state, detail) => s().setConnection(state, detail),
-    tick: (now) => s().tick(now),
-    setOwned: (owned) => s().setOwned(owned),
-  };
 }

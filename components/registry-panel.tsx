@@ -1,7 +1,8 @@
 "use client";
 /**
- * The registry: every agent with live status, description, capabilities, tools, model, where it
- * runs, last seen. Made for a thousand agents: the list is virtualized (cards on screen only,
+ * The registry: every agent with live status, its role (agent · process / server / tab),
+ * description, capabilities, tools, model, last seen. Only agents are listed: persons and the CLI
+ * have credentials that cannot announce presence. Made for a thousand agents: the list is virtualized (cards on screen only,
  * measured once by a ResizeObserver), it re-renders only when an agent comes, goes or changes
  * status (the store's `roster`), each card re-renders only on its own agent's news, and "last
  * seen" ticks by itself (./ago.tsx). Long descriptions and capability lists are cut for display;
@@ -18,10 +19,27 @@ import { NewAgentDialog } from "./new-agent-dialog";
 import { Clipped, displayText, Name } from "./safe-text";
 import { useActions, useDashboard, useSession } from "./store-context";
 
-const RUNS = {
-  process: "runs in a separate process",
-  server: "runs on the server",
-  browser: "runs in a browser tab",
+/**
+ * Where an agent runs is part of its credential: its presence subject names its runtime, the
+ * server lets it publish only on its own, and the tap drops an announcement whose body claims
+ * another. So the badge shows a fact the server vouches for, not what the agent says of itself.
+ */
+const ROLE = {
+  process: {
+    label: "agent · process",
+    title: "runs in a separate process",
+    look: "bg-zinc-100 text-zinc-700 dark:bg-zinc-800 dark:text-zinc-300",
+  },
+  server: {
+    label: "agent · server",
+    title: "runs on the server",
+    look: "bg-indigo-50 text-indigo-800 dark:bg-indigo-950 dark:text-indigo-300",
+  },
+  browser: {
+    label: "agent · tab",
+    title: "runs in a browser tab",
+    look: "bg-teal-50 text-teal-800 dark:bg-teal-950 dark:text-teal-300",
+  },
 } as const;
 const SHOWN_CAPABILITIES = 12;
 const SHOWN_TOOLS = 8;
@@ -111,7 +129,6 @@ const AgentCard = memo(function AgentCard({
   onStop: (name: string) => void;
 }) {
   const e = useDashboard((s) => s.registry.agents[name]);
-  const me = useDashboard((s) => s.me);
   const owner = useDashboard((s) => s.owned[name]);
   const { openChannel } = useActions();
   if (e === undefined) return null;
@@ -135,11 +152,18 @@ const AgentCard = memo(function AgentCard({
         <button
           type="button"
           className="min-w-0 truncate text-sm font-semibold hover:underline"
-          onClick={() => a.name !== me && openChannel(dm(a.name))}
+          onClick={() => openChannel(dm(a.name))}
         >
           <Name text={a.name} />
         </button>
-        {a.name === me && <span className={MUTED}>(you)</span>}
+        <span
+          data-testid="agent-role"
+          data-runtime={a.runtime}
+          title={ROLE[a.runtime].title}
+          className={`shrink-0 whitespace-nowrap rounded px-1.5 text-[10px] ${ROLE[a.runtime].look}`}
+        >
+          {ROLE[a.runtime].label}
+        </span>
         {owner !== undefined && !offline && (
           <button
             type="button"
@@ -184,7 +208,6 @@ const AgentCard = memo(function AgentCard({
         {moreTools > 0 && <span className={MUTED}>+{moreTools} more tools</span>}
       </div>
       <div className={`mt-1 flex flex-wrap gap-x-3 ${MUTED}`}>
-        <span data-testid="agent-runtime">{RUNS[a.runtime]}</span>
         {a.model !== undefined && (
           <span className="min-w-0 truncate">
             model <Name text={a.model} max={48} />

@@ -1,7 +1,8 @@
 /**
- * The browser's session with the bus (framework-free): one connection, one tap of `{root}.>`
- * feeding the store through a sink, the person's commands over a client link, and the agents
- * this page runs or may stop. components/ binds it to React; lib/store never imports it.
+ * The browser's session with the bus (framework-free): the person signs in (a credential for a
+ * key pair made in the tab), then one connection, one tap of `{root}.>` feeding the store
+ * through a sink, the person's commands over a client link, and the agents this page runs or may
+ * stop. components/ binds it to React; lib/store never imports it.
  */
 export {
   DashboardSession,
@@ -19,5 +20,17 @@ export {
 export { ServerAgents, ServerAgentsError, type ServerAgentsOptions } from "./server-agents";
 export { OwnedAgentList, type OwnedAgents, type Owner } from "./owned-agents";
 export { frameScheduler } from "./frame-scheduler";
-export { personName } from "./person";
+export { personName, renamePerson } from "./person";
+export { signInPerson, type SignInOptions } from "./sign-in";
+export {
+  IdentityClient,
+  IdentityError,
+  SIGNED_OUT,
+  type IdentityClientOptions,
+  type IdentityIssuer,
+  type IdentityRequest,
+  type IssuedJwt,
+  type TabRole,
+} from "./identity-client";
+export { RenewingCredential, type RenewingCredentialOptions } from "./renewing-credential";
 export { AGENT_TOOLS, AgentSpec, specProblems, type AgentTemplate } from "./agent-catalog";

@@ -1,7 +1,8 @@
 /**
  * The person using this tab: a name on the mesh, kept across reloads (sessionStorage) and
- * different in each tab. A person is never listed as an agent (its link is a client link); the
- * name is what its messages are from and where answers come back.
+ * different in each tab. A person is never listed as an agent (its credential lets it publish no
+ * presence); the name is what its messages are from and where answers come back. Only the name
+ * is kept: the tab's key pair is made anew on every load and never stored.
  */
 import { newId } from "../protocol";
 
@@ -12,14 +13,19 @@ export function personName(): string {
   try {
     const saved = sessionStorage.getItem(KEY);
     if (saved !== null && SAVED.test(saved)) return saved;
-    const name = freshName();
-    sessionStorage.setItem(KEY, name);
-    return name;
   } catch {
-    return freshName(); // storage refused (privacy mode): a new name per load is still correct
+    // storage refused (privacy mode): a new name per load is still correct
   }
+  return renamePerson();
 }
 
-function freshName(): string {
-  return `you-${newId().slice(-6)}`;
+/** A fresh name for this tab, kept from now on (the old one was taken, e.g. by a duplicated tab). */
+export function renamePerson(): string {
+  const name = `you-${newId().slice(-6)}`;
+  try {
+    sessionStorage.setItem(KEY, name);
+  } catch {
+    // see personName
+  }
+  return name;
 }

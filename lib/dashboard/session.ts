@@ -2,18 +2,20 @@
  * The page's session with the bus: the one object in the browser that talks to NATS and to the
  * agents routes. It owns
  *
- * - the WebSocket connection and its status (connecting, connected, reconnecting, offline);
+ * - the person's WebSocket connection, made with the person's own credential (./sign-in.ts), and
+ *   its status (connecting, connected, reconnecting, offline, signed out);
  * - the ONE subscription, a tap of `{root}.>`, decoded and handed to the store once per
  *   animation frame (every 100 ms when the tab is hidden and frames stop);
  * - "who is online?", asked at start and after every reconnect, and the registry's clock tick;
  * - the person's commands (./commands.ts), whose answers it routes from the tap;
- * - the agents this page runs or may stop: tab agents, server agents, and the one list of them.
+ * - the agents this page runs or may stop: tab agents (each with a credential and a connection of
+ *   its own), server agents, and the one list of them.
  *
  * It knows the store only as a `DashboardSink` and imports no UI framework; components/ wires
  * the two together and reaches commands through a context. Lifecycle as `AgentLink`: `close()`
  * is idempotent, `closed` resolves (never rejects) with `null` or the error that ended it.
  */
-import { TabAgents } from "../../agents/browser/tab-agents";
+import { TabAgents, type AgentConnection } from "../../agents/browser/tab-agents";
 import type { AgentSpec } from "../../agents/runtime/agent-spec";
 import { subjects, type AgentMetadata, type RejectReason, type Subjects } from "../protocol";
 import {
@@ -30,10 +32,13 @@ import {
 import { connectNatsWs } from "../transport/connect-browser";
 import { PersonCommands } from "./commands";
 import { frameScheduler } from "./frame-scheduler";
+import { IdentityClient, type IdentityError, type IdentityIssuer } from "./identity-client";
 import { OwnedAgentList, type OwnedAgents, type Owner } from "./owned-agents";
+import { RenewingCredential } from "./renewing-credential";
 import { ServerAgents } from "./server-agents";
 
-export type ConnectionState = "connecting" | "connected" | "reconnecting" | "offline";
+/** `signed-out`: the page's session is gone, so its credential cannot be renewed. */
+export type ConnectionState = "connecting" | "connected" | "reconnecting" | "offline" | "signed-out";
 
 /** Where the session pushes what it learns; the store implements it. */
 export interface DashboardSink {
@@ -46,12 +51,17 @@ export interface DashboardSink {
 export interface DashboardSessionOptions {
   readonly wsUrl: string;
   readonly root: string;
-  /** The person's name (see personName()). */
-  readonly me: string;
+  /**
+   * The person's credential (signInPerson()); its name is the person's. From here on the session
+   * owns it: `close()` stops its renewal.
+   */
+  readonly credential: RenewingCredential;
+  /** Who signs the tab agents' keys (default: the dashboard's server, POST /api/identity). */
+  readonly issuer?: IdentityIssuer;
   readonly sink: DashboardSink;
   /** Who is online now (the store's registry): tab agents think with it and check names against it. */
   readonly online: () => readonly AgentMetadata[];
-  /** Default: WebSocket (`connectNatsWs`); tests in Node pass a TCP connector. */
+  /** Default: WebSocket (`connectNatsWs`); tests in Node pass one that brings its own WebSocket. */
   readonly connect?: (o: ConnectOptions & { servers: string }) => Promise<NatsConnection>;
   /** When batches reach the sink (default: next animation frame, 100 ms fallback). */
   readonly schedule?: FlushScheduler;
@@ -82,27 +92,31 @@ export class DashboardSession implements AsyncDisposable {
   private readonly s: Subjects;
   private readonly log: Logger;
   private readonly tabAgents: TabAgents;
+  private readonly issuer: IdentityIssuer;
   private readonly server: ServerAgents;
   private readonly owned: OwnedAgentList;
   private nc: NatsConnection | null = null;
   private tap: Tap | null = null;
   private timers: ReturnType<typeof setInterval>[] = [];
   private logged = 0;
+  /** What the connection last reported; shown unless the credential is in trouble. */
+  private link: { state: ConnectionState; detail: string } = { state: "connecting", detail: "" };
   private state: "new" | "starting" | "open" | "closing" | "closed" = "new";
   private closing: Promise<void> | undefined;
   private resolveClosed!: (e: Error | null) => void;
 
   constructor(options: DashboardSessionOptions) {
     this.o = options;
-    this.me = options.me;
+    this.me = options.credential.name;
     this.root = options.root;
     this.s = subjects(options.root);
     this.log = options.logger ?? consoleLogger("dashboard", "warn");
-    this.commands = new PersonCommands(options.me, options.root, this.log);
+    this.commands = new PersonCommands(this.me, options.root, this.log);
+    this.issuer = options.issuer ?? new IdentityClient();
     this.server = options.serverAgents ?? new ServerAgents();
     this.owned = new OwnedAgentList((owned) => options.sink.setOwned(owned));
     this.tabAgents = new TabAgents({
-      connection: () => this.nc,
+      connect: (name) => this.connectAgent(name),
       root: options.root,
       online: options.online,
       ...(options.llmBaseUrl === undefined ? {} : { llmBaseUrl: options.llmBaseUrl }),
@@ -117,22 +131,24 @@ export class DashboardSession implements AsyncDisposable {
   async start(): Promise<void> {
     if (this.state !== "new") return;
     this.state = "starting";
-    const { sink, wsUrl } = this.o;
+    const { sink, wsUrl, credential } = this.o;
+    credential.watch(() => this.show());
     this.every(this.o.serverAgentsPollMs ?? 5_000, () => void this.refreshServerAgents());
     const slow = setTimeout(() => {
-      if (this.nc === null) sink.setConnection("offline", `cannot reach ${wsUrl}; retrying`);
+      if (this.nc === null) this.report("offline", `cannot reach ${wsUrl}; retrying`);
     }, SLOW_CONNECT_MS);
     try {
       const nc = await (this.o.connect ?? connectNatsWs)({
         servers: wsUrl,
         name: `switchboard-dashboard-${this.me}`,
         timeoutMs: 5_000,
+        credentials: credential.credentials,
         extra: { waitOnFirstConnect: true },
       });
       if (this.state !== "starting") return void (await nc.close().catch(() => {}));
       this.nc = nc;
       void nc.closed().then((err) => this.lost(err ?? new Error("the NATS connection closed")));
-      sink.setConnection("connected", wsUrl);
+      this.report("connected", wsUrl);
       this.tap = await Tap.start({
         connection: nc,
         root: this.root,
@@ -150,7 +166,7 @@ export class DashboardSession implements AsyncDisposable {
     } catch (e) {
       if (this.state !== "starting") return; // closed meanwhile: that is not a failure
       const error = e instanceof Error ? e : new Error(String(e));
-      sink.setConnection("offline", error.message);
+      this.report("offline", error.message);
       await this.finish(error);
     } finally {
       clearTimeout(slow);
@@ -210,6 +226,7 @@ export class DashboardSession implements AsyncDisposable {
     await this.commands.close().catch(() => {});
     await this.tap?.close();
     await this.nc?.close().catch(() => {});
+    this.o.credential.close();
   }
 
   private finish(reason: Error | null): Promise<void> {
@@ -221,11 +238,70 @@ export class DashboardSession implements AsyncDisposable {
     return this.closing;
   }
 
-  /** The connection ended without us closing it (it retries forever, so: closed under us). */
+  /**
+   * The connection ended without us closing it. It retries forever, except when the server
+   * refuses its credential twice in a row: typically a JWT that expired because it could not be
+   * renewed, which the credential's problem explains better than the client's error.
+   */
   private lost(error: Error): void {
     if (this.isEnding()) return;
-    this.o.sink.setConnection("offline", error.message);
+    const problem = this.o.credential.problem;
+    this.report(
+      "offline",
+      problem === null
+        ? error.message
+        : `${problem.message} (the connection ended: ${error.message}); reload the page`,
+    );
     void this.finish(error);
+  }
+
+  /** Records the connection's state and shows it (or the credential's trouble, which wins). */
+  private report(state: ConnectionState, detail: string): void {
+    this.link = { state, detail };
+    this.show();
+  }
+
+  /**
+   * Signed out wins over any connection state: it is what the person has to act on. A renewal
+   * that failed for another reason (the server did not answer) is retried, and said in the detail.
+   */
+  private show(): void {
+    const problem: IdentityError | null = this.o.credential.problem;
+    const { state, detail } = this.link;
+    const sink = this.o.sink;
+    if (problem?.signedOut === true)
+      sink.setConnection("signed-out", state === "offline" ? detail : problem.message);
+    else if (problem !== null && state === "connected")
+      sink.setConnection(state, `${detail}; ${problem.message}; retrying`);
+    else sink.setConnection(state, detail);
+  }
+
+  /** A connection of its own for a tab agent, with a credential minted for its name. */
+  private async connectAgent(name: string): Promise<AgentConnection> {
+    const credential = await RenewingCredential.obtain({ issuer: this.issuer, role: "agent", name });
+    credential.watch((p) => {
+      if (p !== null) this.log.warn(`${name} could not renew its credential: ${p.message}`);
+    });
+    try {
+      const nc = await (this.o.connect ?? connectNatsWs)({
+        servers: this.o.wsUrl,
+        name: `switchboard-tab-agent-${name}`,
+        timeoutMs: 5_000,
+        credentials: credential.credentials,
+      });
+      return {
+        connection: nc,
+        close: async () => {
+          await nc.close().catch(() => {});
+          credential.close();
+        },
+      };
+    } catch (e) {
+      credential.close();
+      throw new Error(`could not connect ${name} to NATS: ${e instanceof Error ? e.message : String(e)}`, {
+        cause: e,
+      });
+    }
   }
 
   private every(ms: number, f: () => void): void {
@@ -255,16 +331,16 @@ export class DashboardSession implements AsyncDisposable {
   }
 
   private async followStatus(nc: NatsConnection): Promise<void> {
-    const { sink, wsUrl } = this.o;
+    const { wsUrl } = this.o;
     for await (const st of nc.status()) {
       if (this.state !== "open") break;
       switch (st.type) {
         case "disconnect":
         case "reconnecting":
-          sink.setConnection("reconnecting", "connection lost; reconnecting");
+          this.report("reconnecting", "connection lost; reconnecting");
           break;
         case "reconnect":
-          sink.setConnection("connected", wsUrl);
+          this.report("connected", wsUrl);
           this.discover();
           break;
         default:

@@ -31,7 +31,7 @@ export interface StoredMessage {
   readonly bytes: number;
 }
 
-export type ConnectionStatus = "connecting" | "connected" | "reconnecting" | "offline";
+export type ConnectionStatus = "connecting" | "connected" | "reconnecting" | "offline" | "signed-out";
 
 export interface Filters {
   readonly agent: string;
