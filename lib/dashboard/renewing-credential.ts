@@ -118,8 +118,9 @@ export class RenewingCredential {
   }
 
   private report(problem: IdentityError | null): void {
-    if (problem === this.trouble) return;
+    const same = problem?.message === this.trouble?.message && problem?.status === this.trouble?.status;
     this.trouble = problem;
+    if (same) return; // the same refusal again: nothing new to show
     for (const l of this.listeners) l(problem);
   }
 }
