@@ -5,7 +5,7 @@ import { expect, type Locator, type Page } from "@playwright/test";
 /** Sidebar channel keys as they appear in test ids: `channel-<key>`, `unread-<key>`. */
 export type ChannelId = "all" | "handoffs" | "requests" | "heartbeats" | "raw" | `dm-${string}`;
 export type ComposerKind = "direct" | "request" | "handoff" | "broadcast";
-export type ConnectionState = "connecting" | "connected" | "reconnecting" | "offline";
+export type ConnectionState = "connecting" | "connected" | "reconnecting" | "offline" | "signed-out";
 export type AgentState = "online" | "busy" | "offline";
 export type MessageAction = "thread" | "inspect" | "reply" | "handoff" | "cancel";
 

@@ -1,17 +1,25 @@
-// Playwright fixtures. `stack` (one per worker) is the whole system on free ports: a harness
-// nats-server, the offline model, the demo agents in their own process, and `next start` pointed
-// at the server's WebSocket; `baseURL` comes from it. Its subject root is the worker option
-// `subjectRoot` (SWITCHBOARD_SUBJECT_ROOT; a project in playwright.config.ts sets another one).
-// `mesh` (one per test) gives Node-side NATS links and raw publishing under that root, closed
-// after the test. `dashboard` is the page object on a fresh page.
+// Playwright fixtures. `stack` (one per worker) is the whole system on free ports, with
+// authentication on as under `npm start`: a harness nats-server (its own trust chain; the
+// WebSocket listener admits only the dashboard's origin), the identities `npm start` prepares
+// (scripts/identity.ts), the offline model, the demo agents in their own process, and
+// `next start` with a login token. The worker logs a browser in once (./sign-in.ts) and every
+// context it makes carries that session cookie (`storageState`). `baseURL` comes from the stack.
+// Its subject root is the worker option `subjectRoot` (a project in playwright.config.ts sets
+// another one).
+//
+// `mesh` (one per test) gives Node-side identities under that root, closed after the test: each
+// link and connection has a credential of its own, and `publishRaw` publishes as the sender its
+// subject names, since the server lets nobody publish in another's name.
 import { test as base, expect } from "@playwright/test";
 import { startOfflineModel, type OfflineModel } from "../agents/offline-model";
-import { compose, encodeMessage, subjects, type AgentMessage } from "../lib/protocol";
+import { compose, encodeMessage, subjects, type AgentMessage, type AgentRuntime } from "../lib/protocol";
 import { AgentLink, silentLogger, type AgentLinkOptions, type NatsConnection } from "../lib/transport";
-import { connectNats } from "../lib/transport/connect";
-import { startNatsServer, type NatsServerHandle } from "../test/harness/nats-server";
+import { connectNats, credsText } from "../lib/transport/connect";
+import { prepareIdentity } from "../scripts/identity";
+import { startNatsServer, type NatsServerHandle, type TestIdentity } from "../test/harness/nats-server";
 import { DashboardPage } from "./dashboard-page";
-import { startDemoAgents, startNext, tail, type ManagedProcess } from "./stack";
+import { signIn, type StorageState } from "./sign-in";
+import { dashboardToken, freePort, startDemoAgents, startNext, tail, type ManagedProcess } from "./stack";
 
 export interface Stack {
   readonly baseURL: string;
@@ -20,19 +28,33 @@ export interface Stack {
   readonly natsUrl: string;
   readonly wsUrl: string;
   readonly nats: NatsServerHandle;
+  /** The trust chain and creds files (SWITCHBOARD_DATA_DIR of the agents and `next start`). */
+  readonly dataDir: string;
   readonly model: OfflineModel;
   readonly agents: ManagedProcess;
   readonly next: ManagedProcess;
+  /** The logged-in browser state (the session cookie): for contexts a test makes itself. */
+  readonly storageState: StorageState;
+  /** The login token, already used once by the worker's sign-in. */
+  readonly token: string;
 }
 
 export interface Mesh {
-  /** A Node AgentLink on its own connection to the stack's server. */
-  link(name: string, options?: Partial<Omit<AgentLinkOptions, "connection" | "agent">>): Promise<AgentLink>;
-  /** A bare connection (closed after the test). */
-  connection(): Promise<NatsConnection>;
   /**
-   * Publishes on a subject without an AgentLink (no presence, no routing checks) and flushes: an
-   * envelope is validated and encoded, bytes or a string go out exactly as given.
+   * A Node AgentLink on its own connection, with a credential for `name` (an agent in a process;
+   * a CLI identity in client mode).
+   */
+  link(name: string, options?: Partial<Omit<AgentLinkOptions, "connection" | "agent">>): Promise<AgentLink>;
+  /**
+   * A bare connection as `name` (role cli: reads everything under `root`, default the stack's,
+   * and speaks only as `name`), closed after the test.
+   */
+  connection(name: string, o?: { root?: string }): Promise<NatsConnection>;
+  /**
+   * Publishes on a subject without an AgentLink (no presence, no routing checks) and flushes, as
+   * the sender the subject names (an agent of the subject's runtime for presence and heartbeats,
+   * in a process otherwise): an envelope is validated and encoded, bytes or a string go out
+   * exactly as given.
    */
   publishRaw(subject: string, message: AgentMessage | Uint8Array | string): Promise<void>;
   /** Builds and publishes a broadcast from `from` (no presence, no link). */
@@ -52,20 +74,33 @@ export const test = base.extend<
   subjectRoot: ["agents", { scope: "worker", option: true }],
 
   stack: [
-    async ({ subjectRoot }, use) => {
+    async ({ subjectRoot, browser }, use) => {
       const cleanups: (() => Promise<unknown>)[] = [];
       const cleanup = async () => {
         for (const c of cleanups.splice(0).reverse()) await c().catch(() => {});
       };
       let stack: Stack;
       try {
-        const nats = await startNatsServer();
+        // The page's origin must be known before the NATS server starts: its WebSocket listener
+        // admits that origin only.
+        const port = await freePort();
+        const nats = await startNatsServer({ allowedOrigins: [`http://127.0.0.1:${port}`] });
         cleanups.push(() => nats.stop());
+        await prepareIdentity(nats.dataDir, subjectRoot);
         const model = await startOfflineModel({ port: 0, streamDelayMs: 2 });
         cleanups.push(() => model.close());
-        const agents = await startDemoAgents(nats.url, model.url, subjectRoot);
+        const agents = await startDemoAgents({
+          natsUrl: nats.url,
+          llmBaseUrl: model.url,
+          subjectRoot,
+          dataDir: nats.dataDir,
+        });
         cleanups.push(() => agents.stop());
+        const token = dashboardToken();
         const next = await startNext({
+          port,
+          dataDir: nats.dataDir,
+          dashboardToken: token,
           wsUrl: nats.wsUrl,
           natsUrl: nats.url,
           llmBaseUrl: model.url,
@@ -78,9 +113,12 @@ export const test = base.extend<
           natsUrl: nats.url,
           wsUrl: nats.wsUrl,
           nats,
+          dataDir: nats.dataDir,
           model,
           agents,
           next: next.process,
+          storageState: await signIn(browser, next.baseURL, token),
+          token,
         };
       } catch (e) {
         await cleanup();
@@ -94,6 +132,11 @@ export const test = base.extend<
 
   baseURL: async ({ stack }, use) => {
     await use(stack.baseURL);
+  },
+
+  // Every context the fixtures make is logged in.
+  storageState: async ({ stack }, use) => {
+    await use(stack.storageState);
   },
 
   // On failure, attach what the servers printed: the UI's problem is often visible there.
@@ -110,17 +153,37 @@ export const test = base.extend<
 
   mesh: async ({ stack }, use) => {
     const open: { close(): Promise<unknown> }[] = [];
-    let shared: NatsConnection | undefined;
-    const connection = async () => {
-      const nc = await connectNats({ servers: stack.natsUrl, reconnectWaitMs: 100, name: "e2e" });
+    const connectAs = async (who: TestIdentity) => {
+      const creds = await stack.nats.credentials({ root: stack.root, ...who });
+      const nc = await connectNats({
+        servers: stack.natsUrl,
+        reconnectWaitMs: 100,
+        name: `e2e-${who.name}`,
+        credentials: credsText(creds),
+      });
       open.push(nc);
       return nc;
     };
+    /** One connection per sender and runtime, made when first published as. */
+    const senders = new Map<string, Promise<NatsConnection>>();
+    const sender = (name: string, runtime: AgentRuntime) => {
+      const key = `${name}/${runtime}`;
+      let nc = senders.get(key);
+      if (nc === undefined) {
+        nc = connectAs({ role: "agent", name, runtime });
+        senders.set(key, nc);
+      }
+      return nc;
+    };
+    const s = subjects(stack.root);
     const mesh: Mesh = {
-      connection,
+      connection: (name, o = {}) =>
+        connectAs({ role: "cli", name, ...(o.root === undefined ? {} : { root: o.root }) }),
       async link(name, options = {}) {
+        const who: TestIdentity =
+          options.mode === "client" ? { role: "cli", name } : { role: "agent", name, runtime: "process" };
         const l = await AgentLink.start({
-          connection: await connection(),
+          connection: await connectAs(who),
           root: stack.root,
           agent: { name },
           logger: silentLogger,
@@ -130,15 +193,21 @@ export const test = base.extend<
         return l;
       },
       async publishRaw(subject, message) {
-        shared ??= await connection();
+        const parsed = s.parse(subject);
+        if (parsed === null) throw new Error(`publishRaw: ${subject} is not a subject under ${stack.root}`);
+        // An agent may publish every kind of message in its own name; only presence and
+        // heartbeats name a runtime, and the credential must have the same.
+        const runtime =
+          parsed.kind === "presence" || parsed.kind === "heartbeat" ? parsed.runtime : "process";
+        const nc = await sender(parsed.from, runtime);
         const data =
           typeof message === "string" || message instanceof Uint8Array ? message : encodeMessage(message);
-        shared.publish(subject, data);
-        await shared.flush();
+        nc.publish(subject, data);
+        await nc.flush();
       },
       async broadcast(from, content) {
         const m = compose("announcement", from, { content });
-        await mesh.publishRaw(subjects(stack.root).all(), m);
+        await mesh.publishRaw(s.all(from), m);
         return m;
       },
     };

@@ -14,14 +14,14 @@ const FILLER =
 test("the newest message stays on screen after bursts of traffic", async ({ dashboard, mesh }) => {
   await dashboard.open();
   await dashboard.openChannel("raw");
-  const nc = await mesh.connection();
+  const nc = await mesh.connection("Ops-Bot");
   const tag = nonce();
   for (let burst = 0; burst < BURSTS; burst++) {
     let last = "";
     for (let i = 0; i < PER_BURST; i++) {
       const content = `Burst ${burst}, line ${i} (e2e ${tag})\n\n${FILLER}\n\n- one\n- two`;
       const m = compose("direct", "Ops-Bot", { to: "Nobody-Home", content });
-      nc.publish(subjects().direct("Nobody-Home"), encodeMessage(m));
+      nc.publish(subjects().direct("Nobody-Home", "Ops-Bot"), encodeMessage(m));
       last = m.id;
     }
     await nc.flush();

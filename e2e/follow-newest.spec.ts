@@ -16,13 +16,13 @@ test("the list follows the newest message under steady traffic", async ({ dashbo
   await dashboard.open();
   await dashboard.openChannel("raw");
 
-  const nc = await mesh.connection();
+  const nc = await mesh.connection("Ops-Bot");
   const tag = nonce();
   let last = "";
   for (let i = 0; i < COUNT; i++) {
     const content = `Status line ${i} (e2e ${tag}). ${FILLER}`;
     const m = compose("direct", "Ops-Bot", { to: "Nobody-Home", content });
-    nc.publish(subjects().direct("Nobody-Home"), encodeMessage(m));
+    nc.publish(subjects().direct("Nobody-Home", "Ops-Bot"), encodeMessage(m));
     last = m.id;
     await sleep(EVERY_MS);
   }

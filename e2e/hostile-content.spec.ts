@@ -230,7 +230,7 @@ const ITEMS: Hostile[] = [
         },
         { threadId: q.threadId },
       );
-      return [asked, { subject: subjects(root).response("Canary", q.id), message: answer }];
+      return [asked, { subject: subjects(root).response("Canary", q.id, "Mallory"), message: answer }];
     },
     content: "markdown",
     long: true,
@@ -265,7 +265,7 @@ const ITEMS: Hostile[] = [
     build: (root, tag) => {
       const agent = hostileAgent(`Hostile-${tag}`);
       const m = compose("presence", agent.name, { content: "", agent });
-      return [{ subject: subjects(root).presence(agent.name), message: m }];
+      return [{ subject: subjects(root).presence(agent.name, agent.runtime), message: m }];
     },
     channel: "raw",
     async check(d, last) {
@@ -282,7 +282,7 @@ const ITEMS: Hostile[] = [
     build: (root) => {
       const bad = { ...compose("announcement", "Mallory", { content: "spoofed" }), from: "Mallory\u202Egnp" };
       return [
-        { subject: subjects(root).all(), message: JSON.stringify(bad) },
+        { subject: subjects(root).all("Mallory"), message: JSON.stringify(bad) },
         announce(root, "from the longest name", `M${"a".repeat(63)}`),
       ];
     },
@@ -295,7 +295,11 @@ const ITEMS: Hostile[] = [
 
 test("hostile content leaves two open dashboards working", async ({ browser, stack, mesh, page }) => {
   test.setTimeout(300_000);
-  const second = await browser.newContext({ baseURL: stack.baseURL, viewport: { width: 1440, height: 900 } });
+  const second = await browser.newContext({
+    baseURL: stack.baseURL,
+    storageState: stack.storageState,
+    viewport: { width: 1440, height: 900 },
+  });
   const pages = [page, await second.newPage()];
   const dialogs: string[] = [];
   const foreign: string[] = [];

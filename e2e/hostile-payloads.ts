@@ -23,7 +23,7 @@ export interface Sent {
  */
 export function announce(root: string, content: string, from = "Mallory", metadata: JsonObject = {}): Sent {
   const m = { ...compose("announcement", from, { content }, { metadata }), hops: 1 };
-  return { subject: subjects(root).all(), message: m };
+  return { subject: subjects(root).all(from), message: m };
 }
 
 /** `unit` repeated to the longest content that still fits a message of `MAX_MESSAGE_BYTES`. */

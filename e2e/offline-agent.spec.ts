@@ -9,7 +9,13 @@ const SLACK_MS = 2_000;
 
 test("a SIGKILLed agent turns offline in the registry", async ({ dashboard, stack }) => {
   const name = `Doomed-${nonce()}`;
-  const agent = await startAgentProcess(stack.natsUrl, name, HEARTBEAT_MS);
+  const agent = await startAgentProcess({
+    natsUrl: stack.natsUrl,
+    dataDir: stack.dataDir,
+    root: stack.root,
+    name,
+    heartbeatMs: HEARTBEAT_MS,
+  });
   try {
     await dashboard.open();
     await dashboard.expectAgent(name, "online");

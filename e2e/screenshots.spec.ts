@@ -44,14 +44,14 @@ test("dashboard screenshots with hostile content, light and dark", async ({
   await dashboard.openChannel("all");
   const hostile = hostileAgent("Hostile-Agent");
   await mesh.publishRaw(
-    subjects(stack.root).presence(hostile.name),
+    subjects(stack.root).presence(hostile.name, hostile.runtime),
     compose("presence", hostile.name, { content: "", agent: hostile }),
   );
   // Newest last, so the screen shows a limit's note, an error response and revealed controls.
   await mesh.broadcast("Mallory", "A".repeat(1_000_000));
   const asked = await mesh.broadcast("Mallory", `${">".repeat(50_000)} nested 50,000 deep`);
   await mesh.publishRaw(
-    subjects(stack.root).response("Mallory", asked.id),
+    subjects(stack.root).response("Mallory", asked.id, "Hostile-Agent"),
     compose("response", "Hostile-Agent", {
       to: "Mallory",
       inReplyTo: asked.id,

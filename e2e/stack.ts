@@ -1,11 +1,18 @@
 // Child processes for the end-to-end tests and the UI benchmark: `next start`, the demo agents, a
 // single killable agent. Each runs in a process group of its own so that stopping it also stops
 // whatever it spawned; stop() is SIGTERM, then SIGKILL after 3 s. Nothing outlives the caller.
+//
+// Authentication is on, as under `npm start`: everything finds its credentials under the harness
+// server's `dataDir` (SWITCHBOARD_DATA_DIR): the demo agents and the dashboard's server their
+// creds files (scripts/identity.ts `prepareIdentity`), `next start` the trust chain it mints
+// with, and the login token it admits a browser with (DASHBOARD_TOKEN).
 import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { ensureCredsFile, IdentityAuthority } from "../lib/identity";
 
 export const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));
 const TAIL_LIMIT = 32 * 1024;
@@ -164,7 +171,18 @@ export interface NextServer {
   readonly process: ManagedProcess;
 }
 
+/** A login token like the one `npm start` prints: 32 random bytes, base64url (43 characters). */
+export function dashboardToken(): string {
+  return randomBytes(32).toString("base64url");
+}
+
 export interface NextServerOptions {
+  /** The port to serve on; pick it first (freePort) when the NATS server must allow its origin. */
+  port?: number;
+  /** Where the trust chain and `creds/dashboard.creds` are (SWITCHBOARD_DATA_DIR). */
+  dataDir: string;
+  /** The one-time login token (DASHBOARD_TOKEN); `/login?token=` exchanges it for the session. */
+  dashboardToken: string;
   /** What the page connects to (NATS_WS_URL). */
   wsUrl: string;
   /** What the server's own agents connect to (NATS_URL); without it they would join 127.0.0.1:4222. */
@@ -177,13 +195,13 @@ export interface NextServerOptions {
 }
 
 /**
- * `next start` on a free port, pointed at the given NATS (page and server) and LLM; resolves
- * once GET / answers 200.
+ * `next start` on `port` (or a free one), pointed at the given NATS (page and server) and LLM;
+ * resolves once it serves GET / (401 without a session: the answer is what tells it is up).
  */
 export async function startNext(o: NextServerOptions): Promise<NextServer> {
   const timeoutMs = o.timeoutMs ?? 30_000;
   assertNextBuild();
-  const port = await freePort();
+  const port = o.port ?? (await freePort());
   const proc = spawnManaged(
     "next start",
     process.execPath,
@@ -197,6 +215,8 @@ export async function startNext(o: NextServerOptions): Promise<NextServer> {
     ],
     {
       env: {
+        SWITCHBOARD_DATA_DIR: o.dataDir,
+        DASHBOARD_TOKEN: o.dashboardToken,
         NATS_WS_URL: o.wsUrl,
         NATS_URL: o.natsUrl,
         SWITCHBOARD_SUBJECT_ROOT: o.subjectRoot ?? "agents",
@@ -216,9 +236,9 @@ export async function startNext(o: NextServerOptions): Promise<NextServer> {
       throw new Error(`next start exited before serving ${baseURL}/ (${last})\n${tail(proc.output())}`);
     }
     try {
-      const res = await fetch(`${baseURL}/`, { signal: AbortSignal.timeout(5_000) });
+      const res = await fetch(`${baseURL}/`, { signal: AbortSignal.timeout(5_000), redirect: "manual" });
       await res.arrayBuffer();
-      if (res.status === 200) return { baseURL, process: proc };
+      if (res.status < 500) return { baseURL, process: proc };
       last = `GET / answered ${res.status}`;
     } catch (e) {
       last = `GET / failed: ${(e as Error).message}`;
@@ -226,7 +246,7 @@ export async function startNext(o: NextServerOptions): Promise<NextServer> {
     if (Date.now() > deadline) {
       await proc.stop();
       throw new Error(
-        `next start: ${baseURL}/ not 200 within ${timeoutMs} ms (${last})\n${tail(proc.output())}`,
+        `next start: ${baseURL}/ not served within ${timeoutMs} ms (${last})\n${tail(proc.output())}`,
       );
     }
     await new Promise((r) => setTimeout(r, 100));
@@ -235,21 +255,24 @@ export async function startNext(o: NextServerOptions): Promise<NextServer> {
 
 const TSX = ["--import", "tsx"];
 
-/**
- * The demo agents (`agents/main.ts`) against the given NATS and LLM, under `subjectRoot`
- * (SWITCHBOARD_SUBJECT_ROOT, default "agents"); resolves when all are online.
- */
-export async function startDemoAgents(
-  natsUrl: string,
-  llmBaseUrl: string,
-  subjectRoot = "agents",
-): Promise<ManagedProcess> {
+export interface DemoAgentsOptions {
+  natsUrl: string;
+  llmBaseUrl: string;
+  /** SWITCHBOARD_SUBJECT_ROOT (default "agents"). */
+  subjectRoot?: string;
+  /** Where their creds files are (`prepareIdentity` made them). */
+  dataDir: string;
+}
+
+/** The demo agents (`agents/main.ts`), each with its own credential; resolves when all are online. */
+export async function startDemoAgents(o: DemoAgentsOptions): Promise<ManagedProcess> {
   const proc = spawnManaged("demo agents", process.execPath, [...TSX, join(REPO_ROOT, "agents", "main.ts")], {
     env: {
-      NATS_URL: natsUrl,
-      LLM_BASE_URL: llmBaseUrl,
+      NATS_URL: o.natsUrl,
+      LLM_BASE_URL: o.llmBaseUrl,
       OFFLINE_MODEL_PORT: "0",
-      SWITCHBOARD_SUBJECT_ROOT: subjectRoot,
+      SWITCHBOARD_SUBJECT_ROOT: o.subjectRoot ?? "agents",
+      SWITCHBOARD_DATA_DIR: o.dataDir,
     },
   });
   try {
@@ -261,17 +284,28 @@ export async function startDemoAgents(
   return proc;
 }
 
-/** One minimal agent in its own process (test/fixtures/agent-process.ts), for SIGKILL tests. */
-export async function startAgentProcess(
-  natsUrl: string,
-  name: string,
-  heartbeatMs: number,
-): Promise<ManagedProcess> {
+export interface AgentProcessOptions {
+  natsUrl: string;
+  /** The trust chain's directory: a creds file for `name` is made there. */
+  dataDir: string;
+  root: string;
+  name: string;
+  heartbeatMs: number;
+}
+
+/** One minimal agent in its own process (./agent-process.ts) with its own credential, for SIGKILL tests. */
+export async function startAgentProcess(o: AgentProcessOptions): Promise<ManagedProcess> {
+  await ensureCredsFile(
+    await IdentityAuthority.open(o.dataDir),
+    o.dataDir,
+    { role: "agent", name: o.name, runtime: "process", root: o.root, ttlMs: 3_600_000 },
+    0,
+  );
   const proc = spawnManaged(
-    `agent ${name}`,
+    `agent ${o.name}`,
     process.execPath,
-    [...TSX, join(REPO_ROOT, "test", "fixtures", "agent-process.ts"), natsUrl, name, String(heartbeatMs)],
-    {},
+    [...TSX, join(REPO_ROOT, "e2e", "agent-process.ts"), o.name, String(o.heartbeatMs)],
+    { env: { NATS_URL: o.natsUrl, SWITCHBOARD_DATA_DIR: o.dataDir, SWITCHBOARD_SUBJECT_ROOT: o.root } },
   );
   try {
     await proc.waitFor(/^ready$/m, 15_000);

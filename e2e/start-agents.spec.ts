@@ -29,8 +29,8 @@ test("an agent started in tab A is online in tab B within 2 s, answers Node, and
   mesh,
 }) => {
   const name = `Tab-Bot-${nonce()}`;
-  const contextA = await browser.newContext({ baseURL: stack.baseURL });
-  const contextB = await browser.newContext({ baseURL: stack.baseURL });
+  const contextA = await browser.newContext({ baseURL: stack.baseURL, storageState: stack.storageState });
+  const contextB = await browser.newContext({ baseURL: stack.baseURL, storageState: stack.storageState });
   const a = new DashboardPage(await contextA.newPage());
   const b = new DashboardPage(await contextB.newPage());
   await a.open();
@@ -40,7 +40,7 @@ test("an agent started in tab A is online in tab B within 2 s, answers Node, and
   const startedAt = Date.now();
   await b.expectAgent(name, "online", 2_000);
   expect(Date.now() - startedAt).toBeLessThan(2_000);
-  await expect(b.agent(name).getByTestId("agent-runtime")).toHaveText("runs in a browser tab");
+  await expect(b.agent(name).getByTestId("agent-role")).toHaveText("agent · tab");
 
   // A request from Node is answered by the agent running inside tab A (its tool ran there).
   const asker = await mesh.link(`Node-Asker-${nonce()}`);
@@ -76,7 +76,7 @@ test("a server agent started from the dialog survives a reload, answers, and goe
   await dashboard.page.reload();
   await dashboard.expectConnection("connected", 15_000);
   await dashboard.expectAgent(name, "online", 5_000);
-  await expect(dashboard.agent(name).getByTestId("agent-runtime")).toHaveText("runs on the server");
+  await expect(dashboard.agent(name).getByTestId("agent-role")).toHaveText("agent · server");
 
   const asker = await mesh.link(`Node-Asker-${nonce()}`);
   const answer = await asker.request(name, "hello, server agent", { timeoutMs: 15_000 });

@@ -1,7 +1,8 @@
 // The whole stack under SWITCHBOARD_SUBJECT_ROOT=team1.agents (the "subject-root" project in
 // playwright.config.ts): the dashboard lists the demo agents, a request from the composer gets
 // its answer, a server agent started from the dialog comes online, and a raw subscriber on
-// `agents.>` hears nothing of it while `team1.agents.>` hears the traffic.
+// `agents.>` hears nothing of it while `team1.agents.>` hears the traffic. (Credentials are written
+// for one root, so each listener is an identity under the root it listens to.)
 import { expect, nonce, test } from "./fixtures";
 
 const DEMO_AGENTS = ["Weather-Bot", "Task-Coordinator", "General-Assistant"];
@@ -12,12 +13,14 @@ test("under another subject root the mesh works and nothing is published under a
   stack,
 }) => {
   expect(stack.root).toBe("team1.agents");
-  const nc = await mesh.connection();
+  const legacyListener = await mesh.connection("legacy-listener", { root: "agents" });
+  const listener = await mesh.connection("listener");
   const legacy: string[] = [];
   const rooted: string[] = [];
-  nc.subscribe("agents.>", { callback: (_e, m) => void legacy.push(m.subject) });
-  nc.subscribe("team1.agents.>", { callback: (_e, m) => void rooted.push(m.subject) });
-  await nc.flush();
+  legacyListener.subscribe("agents.>", { callback: (_e, m) => void legacy.push(m.subject) });
+  listener.subscribe("team1.agents.>", { callback: (_e, m) => void rooted.push(m.subject) });
+  await legacyListener.flush();
+  await listener.flush();
 
   await dashboard.open();
   for (const name of DEMO_AGENTS) await dashboard.expectAgent(name, "online");
@@ -42,9 +45,10 @@ test("under another subject root the mesh works and nothing is published under a
     await dashboard.expectAgent(name, "offline", 5_000);
   });
 
-  await nc.flush();
-  expect(rooted).toContain("team1.agents.request.Weather-Bot");
-  expect(rooted).toContain("team1.agents.discover");
+  await listener.flush();
+  await legacyListener.flush();
+  expect(rooted.some((s) => s.startsWith("team1.agents.request.Weather-Bot."))).toBe(true);
+  expect(rooted.some((s) => s.startsWith("team1.agents.discover."))).toBe(true);
   expect(rooted.some((s) => s.startsWith("team1.agents.response."))).toBe(true);
   expect(legacy, "nothing may be published under agents.>").toEqual([]);
 });

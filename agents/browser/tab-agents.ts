@@ -61,10 +61,12 @@ export class TabAgents {
     }
     this.starting.add(spec.name);
     try {
-      const baseURL = this.o.llmBaseUrl ?? `${location.origin}/api/llm/v1`;
-      const model = spec.model ?? (await firstModel(baseURL));
+      // The credential first: a name the server will not sign (taken, or the page signed out)
+      // is the person's first problem to hear about.
       const connection = await this.o.connect(spec.name);
       try {
+        const baseURL = this.o.llmBaseUrl ?? `${location.origin}/api/llm/v1`;
+        const model = spec.model ?? (await firstModel(baseURL));
         const agent = await startAgent(definitionFromSpec(spec, "browser"), {
           connection: connection.connection,
           root: this.o.root,
