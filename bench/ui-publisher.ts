@@ -6,17 +6,21 @@
 //   -> { cmd: "agents", count, heartbeatMs }  announce `count` agents (500-character description,
 //                                          20 capabilities) and keep them heartbeating, spread
 //                                          evenly over `heartbeatMs`; count 0 stops them
+//   <- { connected: count }              its agents' connections are open; announcing starts now
 //   <- { announced: count }
 //   -> { cmd: "mixed", bytes, bytesPerS }  publish about `bytes` of mixed messages (most small,
 //                                          some up to ~900 KB), paced at `bytesPerS`
 //   <- { done: true, sent, elapsedMs, bytes, lastId }
 //   -> { cmd: "stop" }                     close and exit
 // Messages are valid protocol envelopes built with compose and encodeMessage, published raw to
-// their subjects; no AgentLink.
-// Usage: node --import tsx bench/ui-publisher.ts <nats-url>
+// their subjects; no AgentLink. Authentication is on: every sender has its own credential, minted
+// here from the trust chain in <data-dir> (the server lets nobody publish in another's name), so
+// the announced agents each have a connection of their own, made before they announce.
+// Usage: node --import tsx bench/ui-publisher.ts <nats-url> <data-dir>
 import { setTimeout as sleep } from "node:timers/promises";
+import { IdentityAuthority } from "../lib/identity";
 import { compose, encodeMessage, newId, subjects, type AgentMetadata } from "../lib/protocol";
-import { connectNats } from "../lib/transport/connect";
+import { connectNats, credsText, type NatsConnection } from "../lib/transport/connect";
 import { CONTENT } from "./payload";
 
 type Command =
@@ -31,10 +35,25 @@ const TARGET_BYTES = 500;
 const FROM = "Bench-Publisher";
 const TARGETS = ["Bench-Sink", "Bench-Archive", "Bench-Relay"];
 
-const url = process.argv[2];
-if (url === undefined) throw new Error("usage: ui-publisher.ts <nats-url>");
-const nc = await connectNats({ servers: url, name: "ui-bench-publisher" });
+const [url, dataDir] = process.argv.slice(2);
+if (url === undefined || dataDir === undefined)
+  throw new Error("usage: ui-publisher.ts <nats-url> <data-dir>");
 const s = subjects();
+const authority = await IdentityAuthority.open(dataDir);
+
+/** A connection that speaks as `name`: an agent in a process, with a credential minted for it. */
+async function connectAs(name: string): Promise<NatsConnection> {
+  const minted = await authority.mint({
+    role: "agent",
+    name,
+    runtime: "process",
+    root: s.root,
+    ttlMs: 3_600_000,
+  });
+  return connectNats({ servers: url, name: `ui-bench-${name}`, credentials: credsText(minted.creds!) });
+}
+
+const nc = await connectAs(FROM);
 const send = (m: unknown) => process.send?.(m);
 
 // Content sized so that an encoded envelope is about TARGET_BYTES.
@@ -44,11 +63,11 @@ const text = CONTENT.repeat(3).slice(0, Math.max(16, TARGET_BYTES - overhead));
 function message(i: number, content = text): { subject: string; data: Uint8Array; id: string } {
   if (i % 4 === 3) {
     const m = compose("announcement", FROM, { content });
-    return { subject: s.all(), data: encodeMessage(m), id: m.id };
+    return { subject: s.all(FROM), data: encodeMessage(m), id: m.id };
   }
   const to = TARGETS[i % TARGETS.length]!;
   const m = compose("direct", FROM, { to, content });
-  return { subject: s.direct(to), data: encodeMessage(m), id: m.id };
+  return { subject: s.direct(to, FROM), data: encodeMessage(m), id: m.id };
 }
 
 /**
@@ -112,6 +131,9 @@ async function run(rate: number, durationMs: number): Promise<void> {
 // ---- many agents ----------------------------------------------------------------------------
 
 let heartbeats: ReturnType<typeof setInterval> | undefined;
+/** The announced agents' own connections, by name; kept until the agents are sent away. */
+const crowd = new Map<string, NatsConnection>();
+const CONNECT_BATCH = 50;
 
 function agentMeta(i: number, heartbeatMs: number, started: string): AgentMetadata {
   const name = `Bench-Agent-${String(i).padStart(4, "0")}`;
@@ -134,17 +156,29 @@ function agentMeta(i: number, heartbeatMs: number, started: string): AgentMetada
 async function agents(count: number, heartbeatMs: number): Promise<void> {
   if (heartbeats !== undefined) clearInterval(heartbeats);
   heartbeats = undefined;
-  if (count === 0) return void send({ announced: 0 });
-  const started = new Date().toISOString();
-  for (let i = 0; i < count; i++) {
-    const agent = agentMeta(i, heartbeatMs, started);
-    nc.publish(
-      s.presence(agent.name),
-      encodeMessage(compose("presence", agent.name, { agent, content: "" })),
-    );
-    if (i % 100 === 99) await nc.flush();
+  if (count === 0) {
+    await Promise.allSettled([...crowd.values()].map((c) => c.close()));
+    crowd.clear();
+    return void send({ announced: 0 });
   }
-  await nc.flush();
+  const started = new Date().toISOString();
+  const all = Array.from({ length: count }, (_, i) => agentMeta(i, heartbeatMs, started));
+  for (let i = 0; i < count; i += CONNECT_BATCH) {
+    await Promise.all(
+      all.slice(i, i + CONNECT_BATCH).map(async (a) => {
+        if (!crowd.has(a.name)) crowd.set(a.name, await connectAs(a.name));
+      }),
+    );
+  }
+  send({ connected: count });
+  for (const agent of all)
+    crowd
+      .get(agent.name)!
+      .publish(
+        s.presence(agent.name, "process"),
+        encodeMessage(compose("presence", agent.name, { agent, content: "" })),
+      );
+  await Promise.all([...crowd.values()].map((c) => c.flush()));
   send({ announced: count });
   // Heartbeats spread evenly: `count` per interval, a few every 50 ms.
   const every = 50;
@@ -153,10 +187,12 @@ async function agents(count: number, heartbeatMs: number): Promise<void> {
   heartbeats = setInterval(() => {
     for (let k = 0; k < perTick; k++) {
       const agent = agentMeta(next, heartbeatMs, started);
-      nc.publish(
-        s.heartbeat(agent.name),
-        encodeMessage(compose("heartbeat", agent.name, { agent, content: "" })),
-      );
+      crowd
+        .get(agent.name)
+        ?.publish(
+          s.heartbeat(agent.name, "process"),
+          encodeMessage(compose("heartbeat", agent.name, { agent, content: "" })),
+        );
       next = (next + 1) % count;
     }
   }, every);
@@ -211,7 +247,7 @@ process.on("message", (raw) => {
   else if (c.cmd === "mixed") mixed(c.bytes, c.bytesPerS).catch(fail);
   else if (c.cmd === "stop") {
     if (heartbeats !== undefined) clearInterval(heartbeats);
-    void nc.close().finally(() => process.exit(0));
+    void Promise.allSettled([nc, ...crowd.values()].map((c) => c.close())).finally(() => process.exit(0));
   }
 });
 process.on("disconnect", () => process.exit(0));

@@ -1,7 +1,9 @@
 // `npm run bench:ui`: how much live traffic the dashboard keeps up with, as a share of what the
 // browser itself can take in. Starts nats-server and `next start` (no agents; needs `next build`
 // first) and a separate publisher process (bench/ui-publisher.ts) that sends valid ~500-byte
-// envelopes at rising rates. Per round, interleaved:
+// envelopes at rising rates. Authentication is on, as under `npm start`: the WebSocket admits the
+// two pages' origins only, the browser logs in once with the dashboard's token, and every
+// connection has its own credential. Per round, interleaved:
 //   1. ceiling: a bare page served from 127.0.0.1 with the same client (bench/ui/ceiling-page.ts:
 //      `wsconnect`, one subscription to `{root}.>`, JSON.parse per message, nothing else);
 //   2. dashboard: the real page on #raw, the list visible and following the newest message.
@@ -18,7 +20,9 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { chromium, type Browser, type CDPSession, type Page } from "@playwright/test";
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from "../e2e/chromium";
-import { REPO_ROOT, startNext, type NextServer } from "../e2e/stack";
+import { signIn, type StorageState } from "../e2e/sign-in";
+import { dashboardToken, freePort, REPO_ROOT, startNext, type NextServer } from "../e2e/stack";
+import { prepareIdentity } from "../scripts/identity";
 import { startNatsServer, type NatsServerHandle } from "../test/harness/nats-server";
 import { measureAgents, type AgentsResult } from "./ui/agents";
 import { openCeiling, serveCeiling, type CeilingServer } from "./ui/ceiling";
@@ -53,11 +57,27 @@ let next: NextServer | undefined;
 let publisher: ChildProcess | undefined;
 let browser: Browser | undefined;
 let ceiling: CeilingServer | undefined;
+/** The dashboard's login, made once (the token works once). */
+let session: StorageState | undefined;
 
 try {
-  nats = await startNatsServer({ jetstream: false });
-  next = await startNext({ wsUrl: nats.wsUrl, natsUrl: nats.url });
-  publisher = fork(new URL("./ui-publisher.ts", import.meta.url).pathname, [nats.url], {
+  // Both pages' origins must be known before the NATS server starts: it admits only those.
+  const nextPort = await freePort();
+  const ceilingPort = await freePort();
+  nats = await startNatsServer({
+    jetstream: false,
+    allowedOrigins: [`http://127.0.0.1:${nextPort}`, `http://127.0.0.1:${ceilingPort}`],
+  });
+  await prepareIdentity(nats.dataDir, "agents");
+  const token = dashboardToken();
+  next = await startNext({
+    port: nextPort,
+    dataDir: nats.dataDir,
+    dashboardToken: token,
+    wsUrl: nats.wsUrl,
+    natsUrl: nats.url,
+  });
+  publisher = fork(new URL("./ui-publisher.ts", import.meta.url).pathname, [nats.url, nats.dataDir], {
     execArgv: ["--import", "tsx"],
   });
   const ready = (await nextMessage(publisher, (m) => "ready" in m, 15_000)) as { messageBytes: number };
@@ -65,6 +85,7 @@ try {
     executablePath: CHROMIUM_PATH,
     args: [...CHROMIUM_ARGS, "--enable-precise-memory-info"],
   });
+  session = await signIn(browser, next.baseURL, token);
   console.log(
     `UI bench: envelopes of ${ready.messageBytes} B, ${STEP_MS / 1000} s per rate, ${ROUNDS} round(s); ` +
       `sustained = all received within 2 s, backlog <= 1 s` +
@@ -76,7 +97,12 @@ try {
     const round: Round = { ceiling: [], dashboard: [] };
     if (PHASES.has("ceiling")) {
       const { page, cdp } = await newPage(browser);
-      ceiling ??= await serveCeiling(nats.wsUrl, "agents");
+      ceiling ??= await serveCeiling({
+        wsUrl: nats.wsUrl,
+        root: "agents",
+        creds: await nats.credentials({ role: "person", name: "ui-bench-ceiling" }),
+        port: ceilingPort,
+      });
       await openCeiling(page, ceiling);
       round.ceiling = await runLadder(
         page,
@@ -194,7 +220,10 @@ function ladder(label: string, dashboard: boolean) {
 }
 
 async function newPage(b: Browser): Promise<{ page: Page; cdp: CDPSession }> {
-  const page = await b.newPage({ viewport: { width: 1440, height: 900 } });
+  const page = await b.newPage({
+    viewport: { width: 1440, height: 900 },
+    ...(session === undefined ? {} : { storageState: session }),
+  });
   let errors = 0;
   page.on("pageerror", (e) => {
     if (++errors <= 5) console.error(`[page error] ${e.message}`);

@@ -1,5 +1,5 @@
-// Many agents: `count` agents (500-character description, 20 capabilities each) announced from
-// Node and heartbeating every 10 s, with the dashboard open on its default channel and the
+// Many agents: `count` agents (500-character description, 20 capabilities each), each connected
+// with its own credential, announced from Node and heartbeating every 10 s, with the dashboard open on its default channel and the
 // registry panel showing. Measures the long tasks while they arrive, then on the idle page (5 s
 // of heartbeats only), and how long clicks on channels take to answer: the Event Timing API's
 // duration (input to the next paint) of each click, and the wall time until the channel's title
@@ -38,8 +38,21 @@ export async function measureAgents(
     }).observe({ type: "event", durationThreshold: 16, buffered: false } as PerformanceObserverInit);
   });
   await takeLongTasks(page);
-  const t0 = performance.now();
+  // Each agent connects with its own credential first; the clock starts when they announce.
+  const connected = new Promise<void>((resolve, reject) => {
+    const on = (m: unknown) => {
+      if (typeof m !== "object" || m === null) return;
+      if (!("connected" in m) && !("error" in m)) return;
+      pub.off("message", on);
+      if ("error" in m) reject(new Error(`the publisher could not connect its agents: ${String(m.error)}`));
+      else resolve();
+    };
+    pub.on("message", on);
+  });
   pub.send({ cmd: "agents", count, heartbeatMs: HEARTBEAT_MS });
+  await connected;
+  await takeLongTasks(page); // what the page did while they connected is not the arrival's
+  const t0 = performance.now();
   let listedMs: number | null = null;
   try {
     await page.waitForFunction(

@@ -12,8 +12,17 @@ export interface CeilingServer {
   close(): Promise<void>;
 }
 
-/** Bundles the page and serves it for `wsUrl` and `root`. */
-export async function serveCeiling(wsUrl: string, root: string): Promise<CeilingServer> {
+export interface CeilingOptions {
+  readonly wsUrl: string;
+  readonly root: string;
+  /** A person's creds text, for the page to connect with. */
+  readonly creds: string;
+  /** Where to serve (the NATS server must admit this origin); default: a free port. */
+  readonly port?: number;
+}
+
+/** Bundles the page and serves it with its settings. */
+export async function serveCeiling(o: CeilingOptions): Promise<CeilingServer> {
   const built = await build({
     entryPoints: [new URL("./ceiling-page.ts", import.meta.url).pathname],
     bundle: true,
@@ -25,7 +34,7 @@ export async function serveCeiling(wsUrl: string, root: string): Promise<Ceiling
     logLevel: "silent",
   });
   const js = built.outputFiles[0]!.text;
-  const settings = JSON.stringify({ wsUrl, root }).replace(/</g, "\\u003c");
+  const settings = JSON.stringify({ wsUrl: o.wsUrl, root: o.root, creds: o.creds }).replace(/</g, "\\u003c");
   const html =
     `<!doctype html><meta charset="utf-8"><title>ceiling</title>` +
     `<script>window.__bench = ${settings};</script>` +
@@ -35,7 +44,7 @@ export async function serveCeiling(wsUrl: string, root: string): Promise<Ceiling
     res.writeHead(200, { "content-type": isJs ? "text/javascript" : "text/html" });
     res.end(isJs ? js : html);
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve) => server.listen(o.port ?? 0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}/`,
