@@ -27,7 +27,7 @@ export interface RenewingCredentialOptions {
 
 type Listener = (problem: IdentityError | null) => void;
 
-/** setTimeout's longest delay; a year-long credential is renewed in steps of this. */
+/** setTimeout's longest delay (~24.8 days): a credential living longer is renewed early, not never. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 /** Even a credential of a second is not renewed in a busy loop. */
 const MIN_RENEW_MS = 250;
@@ -62,11 +62,6 @@ export class RenewingCredential {
     const keys = createBrowserKeyPair();
     const first = await o.issuer.issue({ role: o.role, name: o.name, publicKey: keys.publicKey }, o.signal);
     return new RenewingCredential(o, keys, first);
-  }
-
-  /** When the current JWT expires (ms since the epoch, server's clock). */
-  get expiresAt(): number {
-    return this.current.expiresAt;
   }
 
   /** Why the last renewal failed; null once one succeeds (and before any fails). */
