@@ -95,3 +95,23 @@ test("a page whose session is gone says so, with the fix, when it asks for a cre
   await dialog.getByTestId("agent-start").click();
   await expect(dialog.getByTestId("agent-error")).toContainText(SIGNED_OUT);
 });
+
+test("the person's key pair is made in the tab and only its public key leaves it", async ({
+  dashboard,
+  page,
+}) => {
+  const bodies: { url: string; body: string }[] = [];
+  page.on("request", (r) => bodies.push({ url: r.url(), body: r.postData() ?? "" }));
+  await dashboard.open();
+  const asked = bodies.filter((b) => new URL(b.url).pathname === "/api/identity");
+  expect(asked).toHaveLength(1);
+  const sent = JSON.parse(asked[0]!.body) as Record<string, unknown>;
+  expect(Object.keys(sent).sort()).toEqual(["name", "publicKey", "role"]);
+  expect(sent.role).toBe("person");
+  expect(sent.publicKey).toMatch(/^U[A-Z2-7]{55}$/);
+  // A user seed is "SU" and 56 more base32 characters: none in any request, none in storage.
+  const seed = /S[A-Z][A-Z2-7]{56}/;
+  expect(bodies.filter((b) => seed.test(b.body) || seed.test(b.url))).toEqual([]);
+  const stored = await page.evaluate(() => JSON.stringify({ ...localStorage, ...sessionStorage }));
+  expect(stored).not.toMatch(seed);
+});
