@@ -43,8 +43,11 @@ import {
 import { join } from "node:path";
 import { permissionsFor, type IdentityClaim, type Role } from "../protocol";
 
-/** Every account limit, given explicitly: a partial `limits` makes the server read 0 for the rest. */
-const UNLIMITED = {
+/**
+ * Every account limit, given explicitly: a partial `limits` makes the server read 0 for the rest
+ * (connections then fail with "maximum account active connections exceeded").
+ */
+const CORE_UNLIMITED = {
   subs: -1,
   conn: -1,
   leaf: -1,
@@ -53,11 +56,9 @@ const UNLIMITED = {
   data: -1,
   payload: -1,
   wildcards: true,
-  mem_storage: -1,
-  disk_storage: -1,
-  streams: -1,
-  consumer: -1,
 };
+/** The mesh account also gets JetStream (the system account may not have it). */
+const UNLIMITED = { ...CORE_UNLIMITED, mem_storage: -1, disk_storage: -1, streams: -1, consumer: -1 };
 
 /** The longest a credential may live (a year); the shortest, a second. */
 export const MAX_TTL_MS = 365 * 24 * 3_600_000;
@@ -314,7 +315,7 @@ async function createTrust(): Promise<TrustFile> {
   const account = createAccount();
   const seed = (k: KeyPair) => new TextDecoder().decode(k.getSeed());
   const opJwt = await encodeOperator("switchboard", operator, { system_account: system.getPublicKey() });
-  const sysJwt = await encodeAccount("SYS", system, { limits: UNLIMITED }, { signer: operator });
+  const sysJwt = await encodeAccount("SYS", system, { limits: CORE_UNLIMITED }, { signer: operator });
   const accJwt = await encodeAccount("switchboard", account, { limits: UNLIMITED }, { signer: operator });
   return {
     version: 1,

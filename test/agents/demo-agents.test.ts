@@ -24,7 +24,7 @@ afterAll(async () => {
 
 async function trio() {
   const running = await agents(server.url, model.url, demoAgents());
-  const w = await RegistryWatcher.start({ connection: await connection(server.url) });
+  const w = await RegistryWatcher.start({ connection: await connection(server.url), observerName: "tester" });
   await w.waitFor(
     (s) =>
       ["Weather-Bot", "Task-Coordinator", "General-Assistant"].every((n) => s.agents[n]?.status === "online"),
