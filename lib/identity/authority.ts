@@ -209,6 +209,18 @@ export class IdentityAuthority {
     return { jwt, publicKey, expiresAt: exp * 1000, ...(creds === undefined ? {} : { creds }) };
   }
 
+  /**
+   * A user with permissions given here rather than by a role: only for measuring raw NATS under
+   * the same authentication (the benchmarks' baseline). Not listed in issued.jsonl.
+   */
+  async mintRaw(name: string, pub: string[], sub: string[], ttlMs: number): Promise<string> {
+    const user = createUser();
+    const account = fromSeed(new TextEncoder().encode(this.trust.account.seed));
+    const exp = Math.floor(Date.now() / 1000) + Math.ceil(ttlMs / 1000);
+    const jwt = await encodeUser(name, user, account, { pub: { allow: pub }, sub: { allow: sub } }, { exp });
+    return new TextDecoder().decode(fmtCreds(jwt, user));
+  }
+
   /** Every credential minted for `name` (from issued.jsonl). */
   issuedTo(name: string): IssuedCredential[] {
     return this.issued().filter((c) => c.name === name);
