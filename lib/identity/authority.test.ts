@@ -127,6 +127,27 @@ describe("revocation", () => {
     expect(readFileSync(again.serverConfigPath, "utf8")).toContain(JSON.stringify(again.accountJwt));
   });
 
+  it("is seen by an authority opened before it (another process), and a revoked key gets nothing new", async () => {
+    const dir = dataDir();
+    const dashboard = await IdentityAuthority.open(dir);
+    const cli = await IdentityAuthority.open(dir);
+    const key = (
+      await dashboard.mint({ role: "agent", name: "Tab", runtime: "browser", root: "agents", ttlMs: 60_000 })
+    ).publicKey;
+    await cli.revoke("Tab");
+    expect(dashboard.isRevoked(key)).toBe(true);
+    await expect(
+      dashboard.mint({
+        role: "agent",
+        name: "Tab",
+        runtime: "browser",
+        root: "agents",
+        ttlMs: 60_000,
+        publicKey: key,
+      }),
+    ).rejects.toThrow(/revoked/);
+  });
+
   it("skips a torn line in the issued log instead of failing", async () => {
     const dir = dataDir();
     const a = await IdentityAuthority.open(dir);

@@ -175,6 +175,8 @@ export class IdentityAuthority {
     }
     const publicKey = user.getPublicKey();
     if (!publicKey.startsWith("U")) throw new CredentialError("the public key is not a user NKey (U...)");
+    // NATS revokes the JWTs of a key issued before the revocation: a new one would undo it.
+    if (this.isRevoked(publicKey)) throw new CredentialError("this key was revoked; make a new key pair");
     const issuedAt = Math.floor(Date.now() / 1000);
     const exp = issuedAt + Math.ceil(ttlMs / 1000);
     const account = fromSeed(new TextEncoder().encode(this.trust.account.seed));
@@ -226,8 +228,9 @@ export class IdentityAuthority {
     return this.issued().filter((c) => c.name === name);
   }
 
-  /** Whether a user key has been revoked. */
+  /** Whether a user key has been revoked (by this process or another: the file is read again). */
   isRevoked(publicKey: string): boolean {
+    this.reload();
     return publicKey in this.trust.account.revocations;
   }
 
