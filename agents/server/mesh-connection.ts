@@ -18,8 +18,8 @@ export async function connectAs(url: string, who: string, credentials: Credentia
   } catch (e) {
     const reason = (e as Error).message;
     const hint = /authori[sz]ation|authentication|expired|revoked/i.test(reason)
-      ? " (nats-server does not accept this installation's credentials: start it with" +
-        " {SWITCHBOARD_DATA_DIR}/identity/nats-auth.conf included, as `npm start` does)"
+      ? " (this nats-server does not trust this installation's credentials: run it with" +
+        " identity/nats-auth.conf from SWITCHBOARD_DATA_DIR included, as `npm start` does)"
       : "";
     throw new ServerUnavailableError(`cannot connect to NATS at ${url} as ${who}: ${reason}${hint}`, {
       cause: e,
