@@ -12,7 +12,7 @@ export const dynamic = "force-dynamic";
 export default async function Page({
   searchParams,
 }: {
-  searchParams: Promise<{ token?: string | string[] }>;
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
 }) {
   const c = readConfig(process.env);
   // A sign-in URL pointing here instead of at /login still works.
