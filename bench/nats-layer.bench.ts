@@ -1,8 +1,11 @@
 // `npm run bench`: the agent layer against raw NATS, same server, same payload, same process
 // layout, interleaved rounds (see ../../shared/BENCHMARKS.md). Prints a table, then one JSON line.
+// Identity is on for both sides, as in production: every connection presents a credential, the
+// agents' with their role's permissions (sender-bound subjects), the raw baseline's with
+// permissions for its own subjects, so the ratios measure the protocol, not the auth setup.
 import { fork, type ChildProcess } from "node:child_process";
 import { AgentLink, silentLogger } from "../lib/transport";
-import { connectNats } from "../lib/transport/connect";
+import { connectNats, credsText } from "../lib/transport/connect";
 import { startNatsServer } from "../test/harness/nats-server";
 import { CONTENT, METADATA, rawMessage } from "./payload";
 
@@ -19,9 +22,23 @@ const peer = fork(new URL("./peer.ts", import.meta.url).pathname, [server.url], 
   execArgv: ["--import", "tsx"],
 });
 await waitFor(peer, (m) => (m as { ready?: boolean }).ready === true); // the peer is up
-const nc = await connectNats({ servers: server.url });
+const HOUR = 3_600_000;
+const raw = await server.authority!.mintRaw(
+  "raw",
+  ["bench.raw.>", "_INBOX.>"],
+  ["bench.raw.>", "_INBOX.>"],
+  HOUR,
+);
+const agent = (name: string) => server.credentials({ role: "agent", name, runtime: "process", ttlMs: HOUR });
+const peerCreds: Record<string, string> = { raw, "Bench-Responder": await agent("Bench-Responder") };
+for (let i = 0; i < 10; i++) peerCreds[`Bench-Receiver-${i}`] = await agent(`Bench-Receiver-${i}`);
+await command(peer, { cmd: "creds", creds: peerCreds });
+const nc = await connectNats({ servers: server.url, credentials: credsText(raw) });
 const link = await AgentLink.start({
-  connection: await connectNats({ servers: server.url }),
+  connection: await connectNats({
+    servers: server.url,
+    credentials: credsText(await agent("Bench-Requester")),
+  }),
   agent: { name: "Bench-Requester" },
   logger: silentLogger,
   ownsConnection: true,

@@ -1,9 +1,13 @@
 // The benchmark's other process: responders and receivers, raw and agent-layer, driven over IPC.
 import { AgentLink, silentLogger, type NatsConnection } from "../lib/transport";
-import { connectNats } from "../lib/transport/connect";
+import { connectNats, credsText } from "../lib/transport/connect";
 import { rawMessage } from "./payload";
 
+/** Creds text by identity, handed over by the benchmark (it holds the trust chain). */
+type Creds = Record<string, string>;
+
 type Command =
+  | { cmd: "creds"; creds: Creds }
   | { cmd: "responders" }
   | { cmd: "receivers"; mode: "raw" | "agent"; n: number; expect: number }
   | { cmd: "drop-receivers" }
@@ -14,15 +18,16 @@ const closers: (() => Promise<unknown>)[] = [];
 const receiverClosers: (() => Promise<unknown>)[] = [];
 const send = (m: unknown) => process.send?.(m);
 const enc = new TextEncoder();
+let creds: Creds = {};
 
-async function conn(): Promise<NatsConnection> {
-  const nc = await connectNats({ servers: url });
+async function conn(who: string): Promise<NatsConnection> {
+  const nc = await connectNats({ servers: url, credentials: credsText(creds[who]!) });
   closers.push(() => nc.close());
   return nc;
 }
 
 async function responders(): Promise<void> {
-  const nc = await conn();
+  const nc = await conn("raw");
   nc.subscribe("bench.raw.request", {
     callback: (_e, m) => {
       const req = JSON.parse(new TextDecoder().decode(m.data)) as { id: string };
@@ -31,7 +36,7 @@ async function responders(): Promise<void> {
     },
   });
   const link = await AgentLink.start({
-    connection: await conn(),
+    connection: await conn("Bench-Responder"),
     agent: { name: "Bench-Responder" },
     logger: silentLogger,
     handlers: { request: (m) => ({ content: m.content, metadata: m.metadata }) },
@@ -48,7 +53,8 @@ async function receivers(mode: "raw" | "agent", n: number, expectEach: number): 
   };
   const local: (() => Promise<unknown>)[] = [];
   for (let i = 0; i < n; i++) {
-    const nc = await connectNats({ servers: url });
+    const who = mode === "raw" ? "raw" : `Bench-Receiver-${i}`;
+    const nc = await connectNats({ servers: url, credentials: credsText(creds[who]!) });
     if (mode === "raw") {
       nc.subscribe("bench.raw.all", {
         callback: (_e, m) => {
@@ -74,7 +80,8 @@ async function receivers(mode: "raw" | "agent", n: number, expectEach: number): 
 
 process.on("message", (c: Command) => {
   void (async () => {
-    if (c.cmd === "responders") await responders();
+    if (c.cmd === "creds") creds = c.creds;
+    else if (c.cmd === "responders") await responders();
     else if (c.cmd === "receivers") await receivers(c.mode, c.n, c.expect);
     else if (c.cmd === "drop-receivers") {
       for (const close of receiverClosers.splice(0)) await close();

@@ -2,15 +2,19 @@
 // broadcast, direct message, request/response, handoff and a chained interaction. Uses the
 // running stack (NATS_URL) when there is one; otherwise starts a private nats-server and the
 // demo agents itself. Each step is checked; a step that does not happen fails the script.
+// It speaks as Demo-Script (an agent credential) and watches as the CLI, both from the local
+// trust chain (SWITCHBOARD_DATA_DIR, made on first run).
 import { ConfigError, readConfig, type Config } from "../lib/config";
 import { subjects, type ResponseMessage } from "../lib/protocol";
 import { onlineAgents } from "../lib/registry/reducer";
 import { AgentLink, RegistryWatcher, silentLogger, type NatsConnection } from "../lib/transport";
-import { connectNats } from "../lib/transport/connect";
+import { ensureCredsFile } from "../lib/identity";
+import { connectNats, credsFile } from "../lib/transport/connect";
 import { demoAgents } from "../agents/demo/definitions";
 import { llmSettings } from "../agents/llm/lookup";
 import { resolveModel } from "../agents/offline-model/fallback";
 import { startAgent } from "../agents/runtime/start-agent";
+import { CLI_NAME, FILE_CREDS_TTL_MS, prepareIdentity } from "./identity";
 import { startPrivateNatsServer } from "./nats";
 
 const TRIO = ["Weather-Bot", "Task-Coordinator", "General-Assistant"];
@@ -56,22 +60,51 @@ function configOrExit(): Config {
 const say = (line: string) => console.log(`   ${line}`);
 const short = (s: string, n = 160) => (s.length > n ? `${s.slice(0, n)}…` : s);
 
-async function connect(): Promise<NatsConnection> {
+const identity = await prepareIdentity(config.dataDir, root);
+const connections: NatsConnection[] = [];
+
+/** The server to use: NATS_URL when something answers there, else a private one. */
+async function serverUrl(): Promise<string> {
   const url = config.natsUrl;
   try {
-    return await connectNats({ servers: url, timeoutMs: 2_000 });
-  } catch {
-    const server = await startPrivateNatsServer();
+    const probe = await connectNats({
+      servers: url,
+      timeoutMs: 2_000,
+      credentials: credsFile(identity.creds[CLI_NAME]!),
+      extra: { maxReconnectAttempts: 0 },
+    });
+    await probe.close();
+    return url;
+  } catch (e) {
+    if ((e as Error).message.includes("Authorization")) {
+      throw new Error(
+        `the NATS server at ${url} refuses this installation's credentials (${(e as Error).message}): is it another stack's server? Check SWITCHBOARD_DATA_DIR, or run "npm run doctor"`,
+      );
+    }
+    const server = await startPrivateNatsServer(identity.authority.serverConfigPath);
     cleanups.push(() => server.stop());
     say(`(no NATS at ${url}: started a private nats-server at ${server.url})`);
-    return connectNats({ servers: server.url });
+    return server.url;
   }
 }
 
-async function main(): Promise<void> {
-  const nc = await connect();
+/** A connection as `name`, from its creds file. */
+async function connectAs(url: string, credsPath: string): Promise<NatsConnection> {
+  const nc = await connectNats({ servers: url, credentials: credsFile(credsPath) });
+  connections.push(nc);
   cleanups.push(() => nc.close());
-  const registry = await RegistryWatcher.start({ connection: nc, root, discoveryMs: 300 });
+  return nc;
+}
+
+async function main(): Promise<void> {
+  const url = await serverUrl();
+  const nc = await connectAs(url, identity.creds[CLI_NAME]!); // watches; never speaks for an agent
+  const registry = await RegistryWatcher.start({
+    connection: nc,
+    root,
+    discoveryMs: 300,
+    observerName: CLI_NAME,
+  });
   cleanups.unshift(() => registry.close());
   const missing = TRIO.filter((n) => registry.state.agents[n]?.status !== "online");
   if (missing.length > 0) {
@@ -81,7 +114,7 @@ async function main(): Promise<void> {
     const online = () => onlineAgents(registry.state).map((e) => e.agent);
     for (const def of demoAgents().filter((d) => missing.includes(d.name))) {
       const agent = await startAgent(def, {
-        connection: nc,
+        connection: await connectAs(url, identity.creds[def.name]!),
         root,
         model: llm.model,
         online,
@@ -91,8 +124,14 @@ async function main(): Promise<void> {
     }
   }
   const answers: ResponseMessage[] = [];
+  const asScript = await ensureCredsFile(
+    identity.authority,
+    config.dataDir,
+    { role: "agent", name: "Demo-Script", runtime: "process", root, ttlMs: FILE_CREDS_TTL_MS },
+    60_000,
+  );
   const me = await AgentLink.start({
-    connection: nc,
+    connection: await connectAs(url, asScript),
     root,
     agent: { name: "Demo-Script", description: "the seed's demo sequence" },
     logger: silentLogger,

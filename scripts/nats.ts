@@ -1,11 +1,24 @@
-// `npm run nats`: run the local NATS server with the repo's nats-server.conf in the foreground.
+// `npm run nats`: run the local NATS server in the foreground, with the repo's nats-server.conf
+// made concrete for this installation (scripts/nats.ts `renderNatsConfig`): the trust chain's
+// auth settings (made on first run, see scripts/identity.ts) and the dashboard's origin as the
+// only one the WebSocket listener accepts.
 import { spawn, type ChildProcess, type StdioOptions } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync } from "node:fs";
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { connect } from "node:net";
 import { constants, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { readConfig } from "../lib/config";
 import { ensureNatsServer } from "./nats-binary";
+import { prepareIdentity } from "./identity";
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export const NATS_HOST = "127.0.0.1";
@@ -19,9 +32,44 @@ export class PortInUseError extends Error {
   }
 }
 
+/** The browser origins of a dashboard on `port` (what `allowed_origins` lets in). */
+export function dashboardOrigins(port: number): string[] {
+  return [`http://127.0.0.1:${port}`, `http://localhost:${port}`];
+}
+
+/**
+ * The repo's nats-server.conf for this installation, written to `{dataDir}/nats-server.conf`:
+ * its `allowed_origins` line set to `origins`, its JetStream store under `dataDir`, and the trust
+ * chain's settings (operator, system account, account resolver) appended. Returns the path.
+ */
+export function renderNatsConfig(
+  dataDir: string,
+  authConfigPath: string,
+  origins: readonly string[],
+): string {
+  const base = readFileSync(join(REPO_ROOT, "nats-server.conf"), "utf8");
+  const text = base
+    .replace(
+      /^(\s*)allowed_origins:.*$/m,
+      (_l, indent: string) => `${indent}allowed_origins: ${JSON.stringify(origins)}`,
+    )
+    .replace(
+      /^(\s*)store_dir:.*$/m,
+      (_l, indent: string) => `${indent}store_dir: ${JSON.stringify(join(dataDir, "jetstream"))}`,
+    );
+  const path = join(dataDir, "nats-server.conf");
+  mkdirSync(dataDir, { recursive: true });
+  writeFileSync(
+    path,
+    `# Generated from nats-server.conf by scripts/nats.ts; edit that file instead.\n${text}\n${readFileSync(authConfigPath, "utf8")}`,
+    { mode: 0o600 },
+  );
+  return path;
+}
+
 export interface StartNatsServerOptions {
-  /** Defaults to <repo>/nats-server.conf. */
-  configPath?: string;
+  /** The rendered config (renderNatsConfig). */
+  configPath: string;
   /** Working directory; relative paths in the config (store_dir) resolve against it. Defaults to the repo root. */
   cwd?: string;
   stdio?: StdioOptions;
@@ -47,15 +95,13 @@ export async function waitForPort(host: string, port: number, timeoutMs = 10_000
   }
 }
 
-/** Ensures the binary and data dir, refuses to start on a busy port, and spawns nats-server. */
-export async function startNatsServer(opts: StartNatsServerOptions = {}): Promise<ChildProcess> {
+/** Ensures the binary, refuses to start on a busy port, and spawns nats-server. */
+export async function startNatsServer(opts: StartNatsServerOptions): Promise<ChildProcess> {
   const cwd = opts.cwd ?? REPO_ROOT;
-  const configPath = opts.configPath ?? join(REPO_ROOT, "nats-server.conf");
   const bin = await ensureNatsServer();
   // Checked up front because nats-server's own bind error is buried in its log output.
   if (await isPortInUse(NATS_HOST, NATS_PORT)) throw new PortInUseError(NATS_HOST, NATS_PORT);
-  mkdirSync(join(cwd, ".data", "jetstream"), { recursive: true });
-  return spawn(bin, ["-c", configPath], { cwd, stdio: opts.stdio ?? "inherit" });
+  return spawn(bin, ["-c", opts.configPath], { cwd, stdio: opts.stdio ?? "inherit" });
 }
 
 export interface PrivateNatsServer {
@@ -66,13 +112,27 @@ export interface PrivateNatsServer {
 }
 
 /**
- * A throwaway nats-server on a free port, for `npm run demo:script` when no server runs: no
- * JetStream, no WebSocket, nothing on disk but the ports file it writes to say which port it got.
+ * A throwaway nats-server on a free port, for `npm run demo:script` when no server runs: the same
+ * trust chain (`authConfigPath`, from lib/identity), no JetStream, no WebSocket, nothing on disk
+ * but its config and the ports file it writes to say which port it got.
  */
-export async function startPrivateNatsServer(timeoutMs = 10_000): Promise<PrivateNatsServer> {
+export async function startPrivateNatsServer(
+  authConfigPath: string,
+  timeoutMs = 10_000,
+): Promise<PrivateNatsServer> {
   const bin = await ensureNatsServer();
   const dir = mkdtempSync(join(tmpdir(), "switchboard-nats-"));
-  const child = spawn(bin, ["-a", NATS_HOST, "-p", "-1", "--ports_file_dir", dir], { stdio: "ignore" });
+  const conf = join(dir, "nats-server.conf");
+  writeFileSync(
+    conf,
+    [
+      `listen: ${NATS_HOST}:-1`,
+      `ports_file_dir: ${JSON.stringify(dir)}`,
+      readFileSync(authConfigPath, "utf8"),
+    ].join("\n"),
+    { mode: 0o600 },
+  );
+  const child = spawn(bin, ["-c", conf], { stdio: "ignore" });
   // Never outlives us, even when we exit without stop() (a signal, a crash).
   const reap = () => {
     child.kill("SIGKILL");
@@ -112,7 +172,14 @@ export async function startPrivateNatsServer(timeoutMs = 10_000): Promise<Privat
 async function main(): Promise<void> {
   let child: ChildProcess;
   try {
-    child = await startNatsServer();
+    const config = readConfig(process.env);
+    const { authority } = await prepareIdentity(config.dataDir, config.subjectRoot);
+    const configPath = renderNatsConfig(
+      config.dataDir,
+      authority.serverConfigPath,
+      dashboardOrigins(config.port),
+    );
+    child = await startNatsServer({ configPath });
   } catch (err) {
     console.error(err instanceof Error ? err.message : String(err));
     process.exit(1);

@@ -1,13 +1,26 @@
-// `npm start`: the main job. Runs nats-server with nats-server.conf (or uses one already on
-// 127.0.0.1:4222), the dashboard (built when its sources changed) on http://127.0.0.1:3000, and
-// the demo agents (LM Studio at LLM_BASE_URL, or the offline model when nothing answers there),
-// and prints who comes online and goes offline, until Ctrl-C.
+// `npm start`: the main job. Makes what it needs on first run (the trust chain and credentials
+// under .data/, see scripts/identity.ts), runs nats-server with nats-server.conf made concrete for
+// this installation (or uses one already on 127.0.0.1:4222), the dashboard (built when its sources
+// changed) on http://127.0.0.1:3000, and the demo agents (LM Studio at LLM_BASE_URL, or the offline
+// model when nothing answers there), prints the dashboard's one-time login URL, and prints who
+// comes online and goes offline, until Ctrl-C.
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, openSync } from "node:fs";
+import { resolve } from "node:path";
 import { readConfig } from "../lib/config";
+import { IdentityAuthority } from "../lib/identity";
 import { RegistryWatcher } from "../lib/transport";
-import { connectNats } from "../lib/transport/connect";
-import { isPortInUse, NATS_HOST, NATS_PORT, startNatsServer, waitForPort } from "./nats";
+import { connectNats, credsFile } from "../lib/transport/connect";
+import { CLI_NAME, prepareIdentity } from "./identity";
+import {
+  dashboardOrigins,
+  isPortInUse,
+  NATS_HOST,
+  NATS_PORT,
+  renderNatsConfig,
+  startNatsServer,
+  waitForPort,
+} from "./nats";
 import { buildDashboard, serveDashboard } from "./next-app";
 
 const children: ChildProcess[] = [];
@@ -18,16 +31,20 @@ async function main(): Promise<void> {
   const dashboardPort = config.port;
   const root = config.subjectRoot;
   const natsUrl = `nats://${NATS_HOST}:${NATS_PORT}`;
+  const dataDir = resolve(config.dataDir);
+  const { authority, creds } = await prepareIdentity(dataDir, root);
   // What every child is told explicitly, so the dashboard, the agents and this watcher agree on
-  // the server and the subject root whatever else their environment holds.
-  const shared = { NATS_URL: natsUrl, SWITCHBOARD_SUBJECT_ROOT: root };
+  // the server, the subject root and the credentials whatever else their environment holds.
+  const shared = { NATS_URL: natsUrl, SWITCHBOARD_SUBJECT_ROOT: root, SWITCHBOARD_DATA_DIR: dataDir };
   if (await isPortInUse(NATS_HOST, NATS_PORT)) {
     console.log(`[start] a NATS server already listens on ${NATS_HOST}:${NATS_PORT}; using it`);
   } else {
-    mkdirSync(".data", { recursive: true });
-    const log = openSync(".data/nats-server.log", "a");
-    const nats = await startNatsServer({ stdio: ["ignore", log, log] });
-    supervise("nats-server", nats, "see .data/nats-server.log");
+    mkdirSync(dataDir, { recursive: true });
+    const logPath = resolve(dataDir, "nats-server.log");
+    const log = openSync(logPath, "a");
+    const configPath = renderNatsConfig(dataDir, authority.serverConfigPath, dashboardOrigins(dashboardPort));
+    const nats = await startNatsServer({ configPath, stdio: ["ignore", log, log] });
+    supervise("nats-server", nats, `see ${logPath}`);
     await waitForPort(NATS_HOST, NATS_PORT);
     console.log(
       `[start] nats-server: ${natsUrl}, ws://${NATS_HOST}:9222, monitoring http://${NATS_HOST}:8222 (log: .data/nats-server.log)`,
@@ -38,10 +55,17 @@ async function main(): Promise<void> {
     throw new Error(`port ${dashboardPort} is taken; stop what runs there or set PORT`);
   }
   buildDashboard();
-  const web = serveDashboard(dashboardPort, { ...shared, NATS_WS_URL: config.natsWsUrl });
+  // The login token: whoever opens the URL below first gets the dashboard's session cookie.
+  const token = config.dashboardToken ?? IdentityAuthority.token();
+  const web = serveDashboard(dashboardPort, {
+    ...shared,
+    NATS_WS_URL: config.natsWsUrl,
+    DASHBOARD_TOKEN: token,
+  });
   supervise("dashboard", web, "see its output above");
   await waitForPort("127.0.0.1", dashboardPort, 30_000);
-  console.log(`[start] dashboard: http://127.0.0.1:${dashboardPort}`);
+  const loginUrl = `http://127.0.0.1:${dashboardPort}/login?token=${token}`;
+  console.log(`[start] dashboard: ${loginUrl} (the link signs you in once; keep it private)`);
 
   const agents = spawn(process.execPath, ["--import", "tsx", "agents/main.ts"], {
     stdio: "inherit",
@@ -49,8 +73,17 @@ async function main(): Promise<void> {
   });
   supervise("agents", agents, "see its output above");
 
-  const nc = await connectNats({ servers: natsUrl, name: "switchboard-start", timeoutMs: 10_000 });
-  const watcher = await RegistryWatcher.start({ connection: nc, root });
+  const nc = await connectNats({
+    servers: natsUrl,
+    name: "switchboard-start",
+    timeoutMs: 10_000,
+    credentials: credsFile(creds[CLI_NAME]!),
+  }).catch((e: unknown) => {
+    throw new Error(
+      `cannot connect to NATS at ${natsUrl} as ${CLI_NAME}: ${(e as Error).message} (a server from another trust chain? stop it, or run "npm run doctor")`,
+    );
+  });
+  const watcher = await RegistryWatcher.start({ connection: nc, root, observerName: CLI_NAME });
   const seen = new Map<string, string>();
   const report = () => {
     for (const [name, e] of Object.entries(watcher.state.agents)) {
@@ -63,7 +96,7 @@ async function main(): Promise<void> {
   report();
   watcher.onChange(report);
   console.log(
-    `[start] ready: open http://127.0.0.1:${dashboardPort} (subjects under ${root}.>). Also: npm run cli -- ls | tail, npm run demo:script. Ctrl-C stops everything.`,
+    `[start] ready: open ${loginUrl} (subjects under ${root}.>). Also: npm run cli -- ls | tail | whoami, npm run demo:script. Ctrl-C stops everything.`,
   );
 
   for (const signal of ["SIGINT", "SIGTERM"] as const) {

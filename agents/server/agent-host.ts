@@ -3,50 +3,34 @@
  * in one process-wide host (kept on globalThis so it survives module reloads), keep running
  * across page reloads, and leave gracefully (offline announcement) when stopped. Its settings
  * come from the route handlers' server context (app/api/server-context.ts), which reads them.
+ *
+ * Each agent is its own identity: a credential minted for its name (role agent, runtime server)
+ * and renewed while it runs, on a NATS connection of its own, so it can speak only as itself.
+ * The host watches presence through a `dashboard` connection, which may speak as nobody.
  */
 import "server-only";
-import { onlineAgents } from "../../lib/registry/reducer";
-import { RegistryWatcher, type NatsConnection } from "../../lib/transport";
-import { connectNats } from "../../lib/transport/connect";
+import type { IdentityAuthority } from "../../lib/identity";
+import { onlineAgents, type RegistryEntry } from "../../lib/registry/reducer";
+import { consoleLogger, RegistryWatcher, type NatsConnection } from "../../lib/transport";
 import type { LlmTarget } from "../llm/lookup";
 import { OpenAIChatModel } from "../llm/openai-model";
 import { definitionFromSpec, type AgentSpec } from "../runtime/agent-spec";
 import { startAgent, type RunningAgent } from "../runtime/start-agent";
+import { DASHBOARD_NAME, dashboardCredentials } from "./dashboard-credentials";
+import { AgentLimitError, NameTakenError, ServerUnavailableError, UnknownAgentError } from "./errors";
+import { connectAs } from "./mesh-connection";
+import { RenewingCredential } from "./renewing-credential";
 
 /** How long a name check waits for "who is online?" answers (they take a few ms on a LAN). */
 const DISCOVERY_WAIT_MS = 150;
+
+const log = consoleLogger("server-agents");
 
 export interface HostedAgent {
   readonly name: string;
   readonly spec: AgentSpec;
   readonly startedAt: string;
   readonly model: string;
-}
-
-/** The name is taken: an agent with it is online somewhere, or this server already runs it. */
-export class AgentNameTakenError extends Error {
-  override readonly name = "AgentNameTakenError";
-  constructor(
-    readonly agent: string,
-    where: string,
-  ) {
-    super(`an agent named ${agent} is already online (${where}); choose another name`);
-  }
-}
-
-export class UnknownAgentError extends Error {
-  override readonly name = "UnknownAgentError";
-  constructor(readonly agent: string) {
-    super(`this server runs no agent named ${agent}`);
-  }
-}
-
-/** The server runs as many agents as it may (SERVER_AGENT_LIMIT). */
-export class AgentLimitError extends Error {
-  override readonly name = "AgentLimitError";
-  constructor(readonly limit: number) {
-    super(`this server already runs ${limit} agents, its limit (SERVER_AGENT_LIMIT); stop one first`);
-  }
 }
 
 export interface AgentHostOptions {
@@ -59,14 +43,26 @@ export interface AgentHostOptions {
   readonly llm: () => Promise<LlmTarget>;
   /** How many agents this server may run at once. */
   readonly maxAgents: number;
+  /** Where `npm start` leaves the dashboard's creds file (SWITCHBOARD_DATA_DIR). */
+  readonly dataDir: string;
+  /** Lifetime of the credentials minted here (renewed at half). */
+  readonly credentialTtlMs: number;
+  /** The trust chain that mints them (./identity-authority.ts). */
+  readonly authority: () => Promise<IdentityAuthority>;
+}
+
+interface Hosted {
+  readonly agent: RunningAgent;
+  readonly connection: NatsConnection;
+  readonly credential: RenewingCredential;
+  readonly info: HostedAgent;
 }
 
 export class AgentHost {
-  private readonly running = new Map<string, { agent: RunningAgent; info: HostedAgent }>();
+  private readonly running = new Map<string, Hosted>();
   private readonly starting = new Set<string>();
 
   private constructor(
-    private readonly nc: NatsConnection,
     private readonly registry: RegistryWatcher,
     private readonly o: AgentHostOptions,
   ) {}
@@ -82,18 +78,46 @@ export class AgentHost {
   }
 
   private static async create(o: AgentHostOptions): Promise<AgentHost> {
-    const nc = await connectNats({ servers: o.natsUrl, name: "switchboard-server-agents", timeoutMs: 3_000 });
-    const registry = await RegistryWatcher.start({ connection: nc, root: o.root, discoveryMs: 300 });
-    return new AgentHost(nc, registry, o);
+    const who = await dashboardCredentials({
+      dataDir: o.dataDir,
+      root: o.root,
+      ttlMs: o.credentialTtlMs,
+      authority: o.authority,
+      onError: (e) => log.warn(e.message),
+    });
+    try {
+      const nc = await connectAs(o.natsUrl, DASHBOARD_NAME, who.credentials);
+      const registry = await RegistryWatcher.start({
+        connection: nc,
+        root: o.root,
+        discoveryMs: 300,
+        observerName: DASHBOARD_NAME,
+      });
+      return new AgentHost(registry, o);
+    } catch (e) {
+      who.close();
+      throw e;
+    }
   }
 
   list(): HostedAgent[] {
     return [...this.running.values()].map((r) => r.info);
   }
 
+  /**
+   * The registry's entry for `name` when an agent by that name is online now. Asks "who is
+   * online?" first: the registry may not have heard of an agent that came online a moment ago.
+   */
+  async online(name: string): Promise<RegistryEntry | undefined> {
+    this.registry.discover();
+    await new Promise((r) => setTimeout(r, DISCOVERY_WAIT_MS));
+    const seen = this.registry.state.agents[name];
+    return seen !== undefined && seen.status !== "offline" ? seen : undefined;
+  }
+
   async start(spec: AgentSpec): Promise<HostedAgent> {
     if (this.running.has(spec.name) || this.starting.has(spec.name)) {
-      throw new AgentNameTakenError(spec.name, "on this server");
+      throw new NameTakenError(spec.name, `an agent named ${spec.name} is already online (on this server)`);
     }
     // Counted with the ones still starting, so a burst of requests cannot overshoot the limit.
     if (this.running.size + this.starting.size >= this.o.maxAgents)
@@ -107,35 +131,77 @@ export class AgentHost {
   }
 
   private async launch(spec: AgentSpec): Promise<HostedAgent> {
-    // The registry may not have heard of an agent that came online a moment ago: ask now.
-    this.registry.discover();
-    await new Promise((r) => setTimeout(r, DISCOVERY_WAIT_MS));
-    const seen = this.registry.state.agents[spec.name];
-    if (seen !== undefined && seen.status !== "offline") {
-      throw new AgentNameTakenError(spec.name, `runs in ${seen.agent.runtime}`);
+    const seen = await this.online(spec.name);
+    if (seen !== undefined) {
+      throw new NameTakenError(
+        spec.name,
+        `an agent named ${spec.name} is already online (runs in ${seen.agent.runtime})`,
+      );
     }
-    const llm = await this.o.llm();
-    const model = new OpenAIChatModel({
-      baseURL: llm.baseURL,
-      apiKey: llm.apiKey,
-      model: spec.model ?? llm.model,
-      timeoutMs: this.o.llmTimeoutMs,
-    });
-    const agent = await startAgent(definitionFromSpec(spec, "server"), {
-      connection: this.nc,
-      root: this.o.root,
-      model,
-      online: () => onlineAgents(this.registry.state).map((e) => e.agent),
-    });
-    const info: HostedAgent = { name: spec.name, spec, startedAt: new Date().toISOString(), model: model.id };
-    this.running.set(spec.name, { agent, info });
-    return info;
+    const credential = await this.credentialFor(spec.name);
+    let connection: NatsConnection | undefined;
+    try {
+      connection = await connectAs(this.o.natsUrl, spec.name, credential.credentials);
+      const llm = await this.o.llm();
+      const model = new OpenAIChatModel({
+        baseURL: llm.baseURL,
+        apiKey: llm.apiKey,
+        model: spec.model ?? llm.model,
+        timeoutMs: this.o.llmTimeoutMs,
+      });
+      const agent = await startAgent(definitionFromSpec(spec, "server"), {
+        connection,
+        root: this.o.root,
+        model,
+        online: () => onlineAgents(this.registry.state).map((e) => e.agent),
+      });
+      const info: HostedAgent = {
+        name: spec.name,
+        spec,
+        startedAt: new Date().toISOString(),
+        model: model.id,
+      };
+      this.running.set(spec.name, { agent, connection, credential, info });
+      return info;
+    } catch (e) {
+      await connection?.close().catch(() => {});
+      credential.close();
+      throw e;
+    }
+  }
+
+  /** A credential for a server agent named `name`, renewed while it runs. */
+  private async credentialFor(name: string): Promise<RenewingCredential> {
+    try {
+      const authority = await this.o.authority();
+      return await RenewingCredential.start(
+        () =>
+          authority.mint({
+            role: "agent",
+            name,
+            runtime: "server",
+            root: this.o.root,
+            ttlMs: this.o.credentialTtlMs,
+          }),
+        (e) => log.warn(`${name}: ${e.message}`),
+      );
+    } catch (e) {
+      if (e instanceof ServerUnavailableError) throw e;
+      throw new ServerUnavailableError(`cannot mint a credential for ${name}: ${(e as Error).message}`, {
+        cause: e,
+      });
+    }
   }
 
   async stop(name: string): Promise<void> {
     const r = this.running.get(name);
     if (r === undefined) throw new UnknownAgentError(name);
     this.running.delete(name);
-    await r.agent.close();
+    try {
+      await r.agent.close(); // announces offline over its own connection, so before closing it
+    } finally {
+      r.credential.close();
+      await r.connection.close();
+    }
   }
 }

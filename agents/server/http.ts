@@ -1,9 +1,16 @@
 /**
- * Route-handler plumbing: JSON bodies with a size limit, refusal of cross-site requests, and the
- * one place where errors become HTTP statuses.
+ * Route-handler plumbing: JSON bodies with a size limit, refusal of unknown hosts and cross-site
+ * requests, and the one place where errors become HTTP statuses.
  */
 import "server-only";
-import { AgentLimitError, AgentNameTakenError, UnknownAgentError } from "./agent-host";
+import {
+  AgentLimitError,
+  IdentityRequestError,
+  KeyRevokedError,
+  NameTakenError,
+  ServerUnavailableError,
+  UnknownAgentError,
+} from "./errors";
 
 export class HttpError extends Error {
   override readonly name = "HttpError";
@@ -21,15 +28,20 @@ export class HttpError extends Error {
  * requests carry its own name in `Host`.
  */
 export function refuseUnknownHost(req: Request, hostnames: readonly string[]): void {
-  const host = req.headers.get("host") ?? "";
-  const name = host
+  const host = req.headers.get("host");
+  if (!hostAllowed(host, hostnames)) {
+    const shown = JSON.stringify((host ?? "").slice(0, 100));
+    throw new HttpError(403, `host ${shown} is not one this dashboard answers to (DASHBOARD_HOSTNAMES)`);
+  }
+}
+
+/** Whether a `Host` header's value (port and IPv6 brackets aside) is one of `hostnames`. */
+export function hostAllowed(host: string | null, hostnames: readonly string[]): boolean {
+  const name = (host ?? "")
     .replace(/:\d+$/, "")
     .replace(/^\[(.*)\]$/, "$1")
     .toLowerCase();
-  if (!hostnames.includes(name)) {
-    const shown = JSON.stringify(host.slice(0, 100));
-    throw new HttpError(403, `host ${shown} is not one this dashboard answers to (DASHBOARD_HOSTNAMES)`);
-  }
+  return hostnames.includes(name);
 }
 
 /**
@@ -101,14 +113,20 @@ export async function jsonBody(req: Request, maxBytes: number): Promise<unknown>
 }
 
 export function errorResponse(e: unknown): Response {
-  if (e instanceof HttpError) return Response.json({ error: e.message }, { status: e.status });
-  if (e instanceof AgentNameTakenError) return Response.json({ error: e.message }, { status: 409 });
-  if (e instanceof UnknownAgentError) return Response.json({ error: e.message }, { status: 404 });
-  if (e instanceof AgentLimitError) return Response.json({ error: e.message }, { status: 429 });
+  const status = statusOf(e);
+  if (status === 500) console.error("[api]", e);
+  else if (status === 503) console.error("[api]", (e as Error).message);
   const message = e instanceof Error ? e.message : String(e);
-  if (/connection refused|CONNECTION_REFUSED|cannot reach|timeout/i.test(message)) {
-    return Response.json({ error: `NATS is not reachable from the server: ${message}` }, { status: 503 });
-  }
-  console.error("[api]", e);
-  return Response.json({ error: message }, { status: 500 });
+  return Response.json({ error: message }, { status });
+}
+
+function statusOf(e: unknown): number {
+  if (e instanceof HttpError) return e.status;
+  if (e instanceof IdentityRequestError) return 400;
+  if (e instanceof KeyRevokedError) return 403;
+  if (e instanceof UnknownAgentError) return 404;
+  if (e instanceof NameTakenError) return 409;
+  if (e instanceof AgentLimitError) return 429;
+  if (e instanceof ServerUnavailableError) return 503;
+  return 500;
 }

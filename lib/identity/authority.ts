@@ -43,8 +43,11 @@ import {
 import { join } from "node:path";
 import { permissionsFor, type IdentityClaim, type Role } from "../protocol";
 
-/** Every account limit, given explicitly: a partial `limits` makes the server read 0 for the rest. */
-const UNLIMITED = {
+/**
+ * Every account limit, given explicitly: a partial `limits` makes the server read 0 for the rest
+ * (connections then fail with "maximum account active connections exceeded").
+ */
+const CORE_UNLIMITED = {
   subs: -1,
   conn: -1,
   leaf: -1,
@@ -53,11 +56,9 @@ const UNLIMITED = {
   data: -1,
   payload: -1,
   wildcards: true,
-  mem_storage: -1,
-  disk_storage: -1,
-  streams: -1,
-  consumer: -1,
 };
+/** The mesh account also gets JetStream (the system account may not have it). */
+const UNLIMITED = { ...CORE_UNLIMITED, mem_storage: -1, disk_storage: -1, streams: -1, consumer: -1 };
 
 /** The longest a credential may live (a year); the shortest, a second. */
 export const MAX_TTL_MS = 365 * 24 * 3_600_000;
@@ -174,6 +175,8 @@ export class IdentityAuthority {
     }
     const publicKey = user.getPublicKey();
     if (!publicKey.startsWith("U")) throw new CredentialError("the public key is not a user NKey (U...)");
+    // NATS revokes the JWTs of a key issued before the revocation: a new one would undo it.
+    if (this.isRevoked(publicKey)) throw new CredentialError("this key was revoked; make a new key pair");
     const issuedAt = Math.floor(Date.now() / 1000);
     const exp = issuedAt + Math.ceil(ttlMs / 1000);
     const account = fromSeed(new TextEncoder().encode(this.trust.account.seed));
@@ -208,13 +211,26 @@ export class IdentityAuthority {
     return { jwt, publicKey, expiresAt: exp * 1000, ...(creds === undefined ? {} : { creds }) };
   }
 
+  /**
+   * A user with permissions given here rather than by a role: only for measuring raw NATS under
+   * the same authentication (the benchmarks' baseline). Not listed in issued.jsonl.
+   */
+  async mintRaw(name: string, pub: string[], sub: string[], ttlMs: number): Promise<string> {
+    const user = createUser();
+    const account = fromSeed(new TextEncoder().encode(this.trust.account.seed));
+    const exp = Math.floor(Date.now() / 1000) + Math.ceil(ttlMs / 1000);
+    const jwt = await encodeUser(name, user, account, { pub: { allow: pub }, sub: { allow: sub } }, { exp });
+    return new TextDecoder().decode(fmtCreds(jwt, user));
+  }
+
   /** Every credential minted for `name` (from issued.jsonl). */
   issuedTo(name: string): IssuedCredential[] {
     return this.issued().filter((c) => c.name === name);
   }
 
-  /** Whether a user key has been revoked. */
+  /** Whether a user key has been revoked (by this process or another: the file is read again). */
   isRevoked(publicKey: string): boolean {
+    this.reload();
     return publicKey in this.trust.account.revocations;
   }
 
@@ -314,7 +330,7 @@ async function createTrust(): Promise<TrustFile> {
   const account = createAccount();
   const seed = (k: KeyPair) => new TextDecoder().decode(k.getSeed());
   const opJwt = await encodeOperator("switchboard", operator, { system_account: system.getPublicKey() });
-  const sysJwt = await encodeAccount("SYS", system, { limits: UNLIMITED }, { signer: operator });
+  const sysJwt = await encodeAccount("SYS", system, { limits: CORE_UNLIMITED }, { signer: operator });
   const accJwt = await encodeAccount("switchboard", account, { limits: UNLIMITED }, { signer: operator });
   return {
     version: 1,

@@ -20,7 +20,7 @@ export {
   nameProblem,
 } from "./names";
 export { subjects, type Subjects, type ParsedSubject } from "./subjects";
-export { spoofing } from "./sender";
+export { SUBJECT_TYPES, spoofing, subjectMismatch } from "./sender";
 export {
   ROLES,
   permissionsFor,

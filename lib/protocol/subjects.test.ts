@@ -29,47 +29,60 @@ describe("agent names", () => {
 describe("subjects", () => {
   const s = subjects();
 
-  it("builds the seed's subjects under the default root", () => {
-    expect(s.all()).toBe("agents.all");
-    expect(s.direct("Weather-Bot")).toBe("agents.direct.Weather-Bot");
-    expect(s.request("Weather-Bot")).toBe("agents.request.Weather-Bot");
-    expect(s.response("Task-Coordinator", "abc123")).toBe("agents.response.Task-Coordinator.abc123");
+  it("builds the seed's subjects under the default root, each naming its sender", () => {
+    expect(s.all("Herald")).toBe("agents.all.Herald");
+    expect(s.direct("Weather-Bot", "you-abc123")).toBe("agents.direct.Weather-Bot.you-abc123");
+    expect(s.request("Weather-Bot", "Task-Coordinator")).toBe("agents.request.Weather-Bot.Task-Coordinator");
+    expect(s.response("Task-Coordinator", "abc123", "Weather-Bot")).toBe(
+      "agents.response.Task-Coordinator.abc123.Weather-Bot",
+    );
     expect(s.handoff("Task-Coordinator", "Weather-Bot")).toBe(
       "agents.handoff.Task-Coordinator.to.Weather-Bot",
     );
-    expect(s.presence("a")).toBe("agents.presence.a");
-    expect(s.heartbeat("a")).toBe("agents.heartbeat.a");
-    expect(s.discover()).toBe("agents.discover");
+    expect(s.presence("a", "process")).toBe("agents.presence.a.process");
+    expect(s.heartbeat("a", "browser")).toBe("agents.heartbeat.a.browser");
+    expect(s.cancel("a", "b")).toBe("agents.cancel.a.b");
+    expect(s.discover("a")).toBe("agents.discover.a");
     expect(s.wildcards.handoffsTo("b")).toBe("agents.handoff.*.to.b");
+    expect(s.wildcards.responsesFor("b")).toBe("agents.response.b.*.*");
+    expect(s.wildcards.presence).toBe("agents.presence.*.*");
   });
 
   it("uses a configured root, even a multi-token one", () => {
     const t = subjects("team1.agents");
-    expect(t.direct("x")).toBe("team1.agents.direct.x");
+    expect(t.direct("x", "y")).toBe("team1.agents.direct.x.y");
     expect(t.parse("team1.agents.handoff.a.to.b")).toEqual({ kind: "handoff", from: "a", to: "b" });
-    expect(t.parse("agents.direct.x")).toBeNull();
+    expect(t.parse("agents.direct.x.y")).toBeNull();
   });
 
   it.each(["a.b", "*", ">", "a b", ""])("refuses to build a subject with name %j", (bad) => {
-    expect(() => s.direct(bad)).toThrow(InvalidNameError);
+    expect(() => s.direct(bad, "ok")).toThrow(InvalidNameError);
+    expect(() => s.direct("ok", bad)).toThrow(InvalidNameError);
     expect(() => s.handoff(bad, "ok")).toThrow(InvalidNameError);
-    expect(() => s.response(bad, "id")).toThrow(InvalidNameError);
+    expect(() => s.response(bad, "id", "ok")).toThrow(InvalidNameError);
+    expect(() => s.response("ok", "id", bad)).toThrow(InvalidNameError);
   });
 
-  it("refuses a message id that is not a token", () => {
-    expect(() => s.response("a", "x.y")).toThrow(/message id/);
+  it("refuses a message id that is not a token, and a runtime that is not one", () => {
+    expect(() => s.response("a", "x.y", "b")).toThrow(/message id/);
+    expect(() => s.presence("a", "cloud" as never)).toThrow(/runtime/);
   });
 
   it.each(["agents.>", "a..b", "", "a.*", "a b"])("refuses root %j", (root) => {
     expect(() => subjects(root)).toThrow(InvalidNameError);
   });
 
-  it("parses its own subjects and nothing else", () => {
-    expect(s.parse("agents.response.a.id1")).toEqual({ kind: "response", name: "a", id: "id1" });
-    expect(s.parse("agents.direct.a")).toEqual({ kind: "direct", name: "a" });
-    expect(s.parse("agents.all")).toEqual({ kind: "all" });
-    expect(s.parse("agents.direct.a.extra")).toBeNull();
+  it("parses its own subjects, always with the sender, and nothing else", () => {
+    expect(s.parse("agents.response.a.id1.b")).toEqual({ kind: "response", to: "a", id: "id1", from: "b" });
+    expect(s.parse("agents.direct.a.b")).toEqual({ kind: "direct", to: "a", from: "b" });
+    expect(s.parse("agents.all.a")).toEqual({ kind: "all", from: "a" });
+    expect(s.parse("agents.presence.a.server")).toEqual({ kind: "presence", from: "a", runtime: "server" });
+    expect(s.parse("agents.presence.a.cloud")).toBeNull();
+    expect(s.parse("agents.all")).toBeNull();
+    expect(s.parse("agents.direct.a")).toBeNull();
+    expect(s.parse("agents.direct.a.b.extra")).toBeNull();
+    expect(s.parse("agents.response.a.id1")).toBeNull();
     expect(s.parse("agents.handoff.a.from.b")).toBeNull();
-    expect(s.parse("agentsX.all")).toBeNull();
+    expect(s.parse("agentsX.all.a")).toBeNull();
   });
 });

@@ -7,14 +7,18 @@
  * `setImmediate` in Node), so a burst of messages costs one callback, not one per message. The
  * queue is bounded: when a consumer falls behind (a frozen tab), the oldest raw messages are
  * dropped and counted. Bad messages never reach `onBatch` as messages: each is handed over as a
- * rejection (subject, reason, detail) for the caller to count and log as it likes.
+ * rejection (subject, reason, detail) for the caller to count and log as it likes. That includes
+ * a message whose `from` is not the sender its subject names (`spoofed`): what the tap passes on
+ * is from whom the server says it is.
  */
 import type { Msg, NatsConnection, Subscription } from "@nats-io/nats-core";
 import {
   decodeMessage,
   MAX_MESSAGE_BYTES,
+  subjectMismatch,
   subjects as subjectsFor,
   type AgentMessage,
+  type Subjects,
   type RejectReason,
 } from "../protocol";
 import { consoleLogger, type Logger } from "./logger";
@@ -88,11 +92,13 @@ export class Tap implements AsyncDisposable {
   private scheduled = false;
   private droppedSinceBatch = 0;
   private counters = { received: 0, decoded: 0, rejected: 0, dropped: 0 };
+  private readonly s: Subjects;
   private state: "open" | "closed" = "open";
   private resolveClosed!: (e: Error | null) => void;
 
   private constructor(private readonly o: TapOptions) {
-    this.subject = subjectsFor(o.root).wildcards.all;
+    this.s = subjectsFor(o.root);
+    this.subject = this.s.wildcards.all;
     this.maxPending = Math.max(1, o.maxPending ?? DEFAULT_MAX_PENDING);
     this.maxBytes = o.maxMessageBytes ?? MAX_MESSAGE_BYTES;
     this.log = o.logger ?? consoleLogger("tap", "warn");
@@ -184,8 +190,17 @@ export class Tap implements AsyncDisposable {
     for (let i = start; i < raw.length; i++) {
       const { subject, data } = raw[i]!;
       const d = decodeMessage(data, this.maxBytes);
-      if (d.ok) messages.push({ subject, message: d.message });
-      else rejected.push({ subject, reason: d.error.reason, detail: d.error.message });
+      if (!d.ok) {
+        rejected.push({ subject, reason: d.error.reason, detail: d.error.message });
+        continue;
+      }
+      const parsed = this.s.parse(subject);
+      const problem =
+        parsed === null
+          ? { reason: "misrouted" as const, detail: `not a subject of ${this.s.root}` }
+          : subjectMismatch(parsed, d.message);
+      if (problem === null) messages.push({ subject, message: d.message });
+      else rejected.push({ subject, ...problem });
     }
     this.counters.decoded += messages.length;
     this.counters.rejected += rejected.length;

@@ -24,7 +24,7 @@ afterAll(async () => {
 
 async function trio() {
   const running = await agents(server.url, model.url, demoAgents());
-  const w = await RegistryWatcher.start({ connection: await connection(server.url) });
+  const w = await RegistryWatcher.start({ connection: await connection(server.url), observerName: "tester" });
   await w.waitFor(
     (s) =>
       ["Weather-Bot", "Task-Coordinator", "General-Assistant"].every((n) => s.agents[n]?.status === "online"),
@@ -43,7 +43,7 @@ describe("the demo agents", () => {
     const answer = await eventually(() =>
       wire.find((w) => w.body.type === "response" && w.body.inReplyTo === sent.id),
     );
-    expect(answer.subject).toBe(`agents.response.Visitor.${sent.id}`);
+    expect(answer.subject).toBe(`agents.response.Visitor.${sent.id}.General-Assistant`);
     expect(answer.body).toMatchObject({ from: "General-Assistant", threadId: sent.threadId, status: "ok" });
     expect(answer.body.content).toContain("offline model");
     expect(wire.some((w) => w.body.type === "stream" && w.body.inReplyTo === sent.id)).toBe(true);

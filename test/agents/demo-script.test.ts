@@ -20,7 +20,8 @@ afterAll(async () => {
 function demo(env: Record<string, string>): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ["--import", "tsx", "scripts/demo.ts"], {
-      env: { ...process.env, ...env },
+      // The harness server's trust chain: the script makes its credentials there.
+      env: { ...process.env, SWITCHBOARD_DATA_DIR: server.dataDir, ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let out = "";

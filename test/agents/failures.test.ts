@@ -41,7 +41,7 @@ describe("LLM failures", () => {
       heartbeatMs: HEARTBEAT_MS,
       modelTimeoutMs: MODEL_TIMEOUT_MS,
     });
-    const beats = await collect(server.url, "agents.heartbeat.General-Assistant");
+    const beats = await collect(server.url, "agents.heartbeat.General-Assistant.process");
     const me = await link(server.url, "Victim");
     const t0 = Date.now();
     const err = await me
@@ -70,7 +70,7 @@ describe("cancel", () => {
   it("stops a streaming run within a second and answers 'canceled'", async () => {
     model.setMode("slow-stream");
     await agents(server.url, model.url, [generalAssistant], { modelTimeoutMs: 30_000 });
-    const requests = await collect(server.url, "agents.request.General-Assistant");
+    const requests = await collect(server.url, "agents.request.General-Assistant.*");
     const streamed: string[] = [];
     const me = await link(server.url, "Canceller");
     const answer = me

@@ -25,7 +25,7 @@ export async function agents(
   const out: RunningAgent[] = [];
   for (const d of definitions) {
     const a = await startAgent(d, {
-      connection: await connection(natsUrl),
+      connection: await connection(natsUrl, { role: "agent", name: d.name, runtime: d.runtime ?? "process" }),
       model: chatModel(modelUrl, options.modelTimeoutMs),
       logger: silentLogger,
       delegateTimeoutMs: 10_000,

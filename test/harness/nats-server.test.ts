@@ -1,4 +1,4 @@
-import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { connect, credsAuthenticator, type NatsConnection } from "@nats-io/transport-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startNatsServer, type NatsServerHandle } from "./nats-server";
 
@@ -17,6 +17,14 @@ async function roundTrip(nc: NatsConnection, subject: string, payload: string): 
 
 describe("nats-server test harness", () => {
   let server: NatsServerHandle;
+  /** A CLI identity (reads everything, speaks as "tester") from the server's own trust chain. */
+  const asTester = async () => ({
+    servers: server.url,
+    authenticator: credsAuthenticator(
+      new TextEncoder().encode(await server.credentials({ role: "cli", name: "tester" })),
+    ),
+  });
+  const S = "agents.all.tester";
 
   beforeAll(async () => {
     server = await startNatsServer();
@@ -33,10 +41,10 @@ describe("nats-server test harness", () => {
     expect(new Set([server.port, server.wsPort, server.monitorPort]).size).toBe(3);
   });
 
-  it("round-trips a message over pub/sub", async () => {
-    const nc = await connect({ servers: server.url });
+  it("round-trips a message over pub/sub with a credential it minted", async () => {
+    const nc = await connect(await asTester());
     try {
-      await expect(roundTrip(nc, "harness.ping", "hello")).resolves.toBe("hello");
+      await expect(roundTrip(nc, S, "hello")).resolves.toBe("hello");
     } finally {
       await nc.close();
     }
@@ -49,12 +57,18 @@ describe("nats-server test harness", () => {
 
     await server.restart();
     expect(server.port).toBe(port);
-    const nc = await connect({ servers: server.url });
+    const nc = await connect(await asTester());
     try {
-      await expect(roundTrip(nc, "harness.after-restart", "again")).resolves.toBe("again");
+      await expect(roundTrip(nc, S, "again")).resolves.toBe("again");
     } finally {
       await nc.close();
     }
+  });
+
+  it("runs with authentication: no credential, no connection", async () => {
+    await expect(connect({ servers: server.url, reconnect: false, timeout: 2_000 })).rejects.toThrow(
+      /Authorization Violation/,
+    );
   });
 
   it("serves /varz with the protocol's 1 MiB max_payload", async () => {

@@ -110,7 +110,8 @@ function renderConfig(
     `ports_file_dir: ${JSON.stringify(dir)}`,
     `max_payload: ${opts.maxPayload}`,
     opts.jetstream ? `jetstream { store_dir: ${JSON.stringify(join(dir, "jetstream"))} }` : "",
-    authority === undefined ? "" : `include ${JSON.stringify(authority.serverConfigPath)}`,
+    // Inlined: an include path would be read relative to this config file.
+    authority === undefined ? "" : readFileSync(authority.serverConfigPath, "utf8"),
     opts.config,
     "",
   ].join("\n");

@@ -1,11 +1,13 @@
 // Hostile and malformed input on an agent's own subjects: each is dropped with its reason and
-// counted, and the agent goes on answering valid requests.
+// counted, and the agent goes on answering valid requests. Mallory is a member with a valid
+// credential, so the server lets her publish on subjects that name her as the sender; what she
+// puts in the body is hers to get wrong (or to forge: `spoofed`).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startNatsServer, type NatsServerHandle } from "../harness/nats-server";
 import { compose, type AgentMessage, type RejectReason } from "../../lib/protocol";
 import { AgentLink, silentLogger, type NatsConnection } from "../../lib/transport";
-import { connectNats } from "../../lib/transport/connect";
-import { eventually } from "../helpers";
+import { connectNats, credsText } from "../../lib/transport/connect";
+import { credentialsFor, eventually } from "../helpers";
 
 const LIMIT = 64 * 1024;
 let server: NatsServerHandle;
@@ -16,9 +18,15 @@ const warnings: string[] = [];
 
 beforeAll(async () => {
   server = await startNatsServer();
-  raw = await connectNats({ servers: server.url });
+  // Connections that live for the whole file (the helpers' close after each test).
+  const as = async (name: string) =>
+    connectNats({
+      servers: server.url,
+      credentials: credsText(await credentialsFor(server.url, { role: "agent", name, runtime: "process" })),
+    });
+  raw = await as("Mallory");
   target = await AgentLink.start({
-    connection: await connectNats({ servers: server.url }),
+    connection: await as("Target"),
     agent: { name: "Target" },
     ownsConnection: true,
     maxMessageBytes: LIMIT,
@@ -26,7 +34,7 @@ beforeAll(async () => {
     handlers: { request: (m) => `ok: ${m.content}`, direct: () => {}, handoff: () => {} },
   });
   asker = await AgentLink.start({
-    connection: await connectNats({ servers: server.url }),
+    connection: await as("Asker"),
     agent: { name: "Asker" },
     ownsConnection: true,
     logger: silentLogger,
@@ -47,10 +55,10 @@ const direct = (patch: Record<string, unknown> = {}) => ({
 });
 const request = (patch: Partial<AgentMessage> = {}) => {
   const m = compose("request", "Mallory", { to: "Target", content: "q", replyTo: "" });
-  return { ...m, replyTo: `agents.response.Mallory.${m.id}`, ...patch };
+  return { ...m, replyTo: `agents.response.Mallory.${m.id}.Target`, ...patch };
 };
-const D = "agents.direct.Target";
-const R = "agents.request.Target";
+const D = "agents.direct.Target.Mallory";
+const R = "agents.request.Target.Mallory";
 
 const cases: [what: string, subject: string, body: Uint8Array, reason: RejectReason][] = [
   ["non-JSON", D, enc.encode("hello there"), "malformed_json"],
@@ -79,7 +87,7 @@ const cases: [what: string, subject: string, body: Uint8Array, reason: RejectRea
   ["a hop count over the limit", D, json(direct({ hops: 9 })), "hop_limit"],
   [
     "a reply to an unknown request",
-    "agents.response.Target.abc",
+    "agents.response.Target.abc.Mallory",
     json({
       ...compose("response", "Mallory", { to: "Target", content: "", inReplyTo: "abc", status: "ok" }),
     }),
@@ -88,17 +96,31 @@ const cases: [what: string, subject: string, body: Uint8Array, reason: RejectRea
   ["a message for someone else", D, json(direct({ to: "Someone-Else" })), "misrouted"],
   ["a request on the direct subject", D, json(request()), "misrouted"],
   ["a request that answers elsewhere", R, json(request({ replyTo: "agents.direct.Victim" })), "misrouted"],
+  ["a direct message in another's name", D, json(direct({ from: "Trusted" })), "spoofed"],
+  ["a request in another's name", R, json(request({ from: "Trusted" })), "spoofed"],
   [
-    "a handoff with a forged sender",
-    "agents.handoff.Trusted.to.Target",
+    "a handoff in another's name",
+    "agents.handoff.Mallory.to.Target",
     json(
-      compose("handoff", "Mallory", {
+      compose("handoff", "Trusted", {
         to: "Target",
         content: "",
         handoff: { task: "t", progress: "", reason: "", data: {} },
       }),
     ),
-    "misrouted",
+    "spoofed",
+  ],
+  [
+    "a cancel in another's name",
+    "agents.cancel.Target.Mallory",
+    json(compose("cancel", "Trusted", { to: "Target", content: "", inReplyTo: "abc" })),
+    "spoofed",
+  ],
+  [
+    "an answer in another's name",
+    "agents.response.Target.abc.Mallory",
+    json(compose("response", "Trusted", { to: "Target", content: "", inReplyTo: "abc", status: "ok" })),
+    "spoofed",
   ],
   [
     "nesting 40 levels deep",

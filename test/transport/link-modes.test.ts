@@ -34,7 +34,7 @@ describe("a client link", () => {
 
   it("with an external inbox, takes its answers from a tap on the same connection", async () => {
     await link(server.url, "Echo", { handlers: { request: (m) => m.content.toUpperCase() } });
-    const nc = await connection(server.url);
+    const nc = await connection(server.url, { role: "cli", name: "you-tap123" });
     const client = await AgentLink.start({
       connection: nc,
       agent: { name: "you-tap123" },

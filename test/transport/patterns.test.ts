@@ -54,7 +54,7 @@ describe("request / response", () => {
       status: "ok",
     });
     await eventually(() => wire.length === 1);
-    expect(wire[0]?.subject).toBe(`agents.response.Asker.${r.inReplyTo}`);
+    expect(wire[0]?.subject).toBe(`agents.response.Asker.${r.inReplyTo}.Weather-Bot`);
     expect(wire[0]?.body.threadId).toBe(r.inReplyTo);
   });
 
@@ -102,7 +102,7 @@ describe("request / response", () => {
   });
 
   it("gives up when its signal aborts, cancels the agent's task, and counts late answers", async () => {
-    const wire = await collect(server.url, "agents.response.Impatient.*");
+    const wire = await collect(server.url, "agents.response.Impatient.>");
     const a = await link(server.url, "Impatient");
     let sawAbort: unknown;
     await link(server.url, "Sleepy", {
@@ -218,8 +218,8 @@ describe("broadcast", () => {
 
 describe("presence and heartbeats", () => {
   it("announces presence on start and heartbeats at its interval", async () => {
-    const presence = await collect(server.url, "agents.presence.Beater");
-    const beats = await collect(server.url, "agents.heartbeat.Beater");
+    const presence = await collect(server.url, "agents.presence.Beater.process");
+    const beats = await collect(server.url, "agents.heartbeat.Beater.process");
     const l = await link(server.url, "Beater", { heartbeatMs: 200 });
     await sleep(1_050);
     expect(presence[0]?.body).toMatchObject({
@@ -237,7 +237,7 @@ describe("presence and heartbeats", () => {
   });
 
   it("announces offline on a graceful close", async () => {
-    const presence = await collect(server.url, "agents.presence.Leaver");
+    const presence = await collect(server.url, "agents.presence.Leaver.process");
     const l = await link(server.url, "Leaver");
     await l.close();
     await eventually(() => presence.length === 2);
@@ -250,7 +250,10 @@ describe("presence and heartbeats", () => {
     const names = ["Early-1", "Early-2", "Early-3"];
     for (const n of names) await link(server.url, n, { heartbeatMs: 60_000 });
     const t0 = performance.now();
-    const watcher = await RegistryWatcher.start({ connection: await connection(server.url) });
+    const watcher = await RegistryWatcher.start({
+      connection: await connection(server.url),
+      observerName: "tester",
+    });
     const state = await watcher.waitFor((s) => names.every((n) => s.agents[n]?.status === "online"), 1_000);
     expect(performance.now() - t0).toBeLessThan(1_000);
     expect(state.agents["Early-1"]?.agent.heartbeatMs).toBe(60_000);
@@ -261,6 +264,6 @@ describe("presence and heartbeats", () => {
     const l = await link(server.url, "Careful");
     expect(() => l.sendDirect("a.b", "x")).toThrow(/contains "\."/);
     await expect(l.request("*", "x")).rejects.toThrow(/wildcard/);
-    expect(subjects().direct("ok")).toBe("agents.direct.ok");
+    expect(subjects().direct("ok", "Careful")).toBe("agents.direct.ok.Careful");
   });
 });

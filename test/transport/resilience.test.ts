@@ -1,5 +1,7 @@
 // Faults survived: the server dies and comes back; an agent process is killed without warning.
 import { spawn } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startNatsServer, type NatsServerHandle } from "../harness/nats-server";
 import { RegistryWatcher } from "../../lib/transport";
@@ -22,7 +24,7 @@ describe("a killed and restarted nats-server", () => {
     await expect(a.request("Survivor-B", "during", { timeoutMs: 200 })).rejects.toThrow();
     await server.restart();
 
-    const beats = await collect(server.url, "agents.heartbeat.Survivor-A");
+    const beats = await collect(server.url, "agents.heartbeat.Survivor-A.process");
     const answer = await retry(
       () => a.request("Survivor-B", "after", { timeoutMs: 500 }).catch(() => undefined),
       10_000,
@@ -30,7 +32,10 @@ describe("a killed and restarted nats-server", () => {
     expect(answer.content).toBe("B got after");
     await eventually(() => beats.length >= 2);
     // A watcher started after the restart still sees both agents.
-    const w = await RegistryWatcher.start({ connection: await connection(server.url) });
+    const w = await RegistryWatcher.start({
+      connection: await connection(server.url),
+      observerName: "tester",
+    });
     await w.waitFor(
       (s) => s.agents["Survivor-A"]?.status === "online" && s.agents["Survivor-B"]?.status === "online",
       2_000,
@@ -42,13 +47,17 @@ describe("a killed and restarted nats-server", () => {
 describe("an agent process killed with SIGKILL", () => {
   it("is marked offline by the registry within 3 heartbeat intervals plus one second", async () => {
     const heartbeatMs = 300;
-    const watcher = await RegistryWatcher.start({ connection: await connection(server.url) });
+    const watcher = await RegistryWatcher.start({
+      connection: await connection(server.url),
+      observerName: "tester",
+    });
+    const creds = join(server.dataDir, "Doomed.creds");
+    const text = await server.credentials({ role: "agent", name: "Doomed", runtime: "process" });
+    writeFileSync(creds, text, { mode: 0o600 });
     const child = spawn(
       process.execPath,
       ["--import", "tsx", "test/fixtures/agent-process.ts", server.url, "Doomed", String(heartbeatMs)],
-      {
-        stdio: ["ignore", "pipe", "inherit"],
-      },
+      { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, NATS_CREDS: creds } },
     );
     try {
       await new Promise<void>((resolve, reject) => {

@@ -76,7 +76,7 @@ describe("streaming", () => {
 describe("cancel", () => {
   it("stops a running task within a second and answers the requester with 'canceled'", async () => {
     const a = await link(server.url, "Boss");
-    const canceller = await link(server.url, "Dashboard-User");
+    const canceller = a; // only who gave a task may take it back (see the next test)
     let abortedAfter = -1;
     await link(server.url, "Long-Runner", {
       handlers: {
@@ -93,7 +93,7 @@ describe("cancel", () => {
       },
     });
     // Like the dashboard, the canceller learns the task id from the wire.
-    const requests = await collect(server.url, "agents.request.Long-Runner");
+    const requests = await collect(server.url, "agents.request.Long-Runner.*");
     const pending = a.request("Long-Runner", "work forever", { timeoutMs: 5_000 });
     const taskId = (await eventually(() => requests[0])).body.id as string;
     await sleep(100);
@@ -105,5 +105,19 @@ describe("cancel", () => {
     expect((err as AgentResponseError).code).toBe("canceled");
     expect((err as AgentResponseError).response.content).toContain("user pressed stop");
     expect(abortedAfter).toBeGreaterThan(0);
+  });
+
+  it("refuses a cancel from anyone but who gave the task, counts it, and lets the task finish", async () => {
+    const boss = await link(server.url, "Giver");
+    const meddler = await link(server.url, "Meddler");
+    const worker = await link(server.url, "Worker", {
+      handlers: { request: () => sleep(300).then(() => "done") },
+    });
+    const requests = await collect(server.url, "agents.request.Worker.*");
+    const pending = boss.request("Worker", "work", { timeoutMs: 5_000 });
+    const taskId = (await eventually(() => requests[0])).body.id as string;
+    meddler.cancel("Worker", taskId, "mine now");
+    expect((await pending).content).toBe("done");
+    expect(worker.stats.rejectedBy.spoofed).toBe(1);
   });
 });

@@ -5,7 +5,7 @@
  * subject names (which the server bound to the publisher's credential). Returns the problem in
  * words with its reason, or null.
  */
-import { spoofing, type AgentMessage, type Subjects } from "../../protocol";
+import { SUBJECT_TYPES, spoofing, type AgentMessage, type Subjects } from "../../protocol";
 
 export type Inbound = "direct" | "request" | "handoff" | "all" | "response" | "cancel" | "discover";
 
@@ -13,16 +13,6 @@ export interface RoutingProblem {
   readonly reason: "misrouted" | "spoofed";
   readonly detail: string;
 }
-
-const EXPECTED_TYPE = {
-  direct: ["direct"],
-  request: ["request"],
-  handoff: ["handoff"],
-  all: ["announcement"],
-  response: ["ack", "stream", "response"],
-  cancel: ["cancel"],
-  discover: ["discover"],
-} as const satisfies Record<Inbound, readonly AgentMessage["type"][]>;
 
 const misrouted = (detail: string): RoutingProblem => ({ reason: "misrouted", detail });
 
@@ -33,7 +23,7 @@ export function misrouting(
   me: string,
   s: Subjects,
 ): RoutingProblem | null {
-  if (!(EXPECTED_TYPE[kind] as readonly string[]).includes(m.type))
+  if (!(SUBJECT_TYPES[kind] as readonly string[]).includes(m.type))
     return misrouted(`a ${m.type} message on a ${kind} subject`);
   const parsed = s.parse(subject);
   if (parsed === null) return misrouted(`${subject} is not a subject of ${s.root}`);
