@@ -8,8 +8,11 @@ import { SIGNED_OUT } from "../lib/dashboard/identity-client";
 import { expect, test } from "./fixtures";
 import { SESSION_COOKIE } from "./sign-in";
 
+/** Contexts made in a test inherit the worker's login; these must start with none. */
+const NOBODY = { cookies: [], origins: [] };
+
 test("a page opened without the session sees the sign-in page and no data", async ({ browser, stack }) => {
-  const stranger = await browser.newContext({ baseURL: stack.baseURL });
+  const stranger = await browser.newContext({ baseURL: stack.baseURL, storageState: NOBODY });
   try {
     const page = await stranger.newPage();
     const sockets: string[] = [];
@@ -41,7 +44,7 @@ test("a page opened without the session sees the sign-in page and no data", asyn
 test("the login token works once, and no other token works", async ({ browser, stack }) => {
   // The worker's sign-in used it: whoever reads it later gets no session.
   for (const token of [stack.token, "x".repeat(43)]) {
-    const late = await browser.newContext({ baseURL: stack.baseURL });
+    const late = await browser.newContext({ baseURL: stack.baseURL, storageState: NOBODY });
     try {
       const page = await late.newPage();
       await page.goto(`/login?token=${token}`);
