@@ -61,12 +61,14 @@ let ceiling: CeilingServer | undefined;
 let session: StorageState | undefined;
 
 try {
-  // Both pages' origins must be known before the NATS server starts: it admits only those.
+  // Both pages' origins must be known before the NATS server starts: it admits only those. The
+  // ceiling page is served as `localhost`: nats-server keeps one allowed origin per host name (a
+  // second port for 127.0.0.1 replaced the first, and the dashboard's socket got 403).
   const nextPort = await freePort();
   const ceilingPort = await freePort();
   nats = await startNatsServer({
     jetstream: false,
-    allowedOrigins: [`http://127.0.0.1:${nextPort}`, `http://127.0.0.1:${ceilingPort}`],
+    allowedOrigins: [`http://127.0.0.1:${nextPort}`, `http://localhost:${ceilingPort}`],
   });
   await prepareIdentity(nats.dataDir, "agents");
   const token = dashboardToken();

@@ -1,4 +1,4 @@
-// Serves the bare ceiling page (ceiling-page.ts) from a tiny HTTP server on 127.0.0.1, like the
+// Serves the bare ceiling page (ceiling-page.ts) from a tiny HTTP server on this machine, like the
 // dashboard's, without adding a route to the product: a page and a bundle esbuild makes from the
 // same sources the dashboard imports. (A response made up by Playwright's page.route is not
 // allowed to open a WebSocket to 127.0.0.1: Chromium's local-network-access checks block it.)
@@ -47,7 +47,8 @@ export async function serveCeiling(o: CeilingOptions): Promise<CeilingServer> {
   await new Promise<void>((resolve) => server.listen(o.port ?? 0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}/`,
+    // By name, not address: its origin must differ from the dashboard's by host name (ui.bench.ts).
+    url: `http://localhost:${port}/`,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }
