@@ -3,7 +3,8 @@
 // function words, near misses, a name that is the task's word, a forged roster line, instructions
 // as a capability). On a real nats-server with authentication, the demo agents on the offline
 // model, and a "gullible" model that obeys what the roster says: a task reaches a hijacker only
-// when the asker's request names a capability the hijacker declares.
+// when the asker's request names a capability the hijacker declares. (Declaring the very capability
+// a task names, "weather", makes an agent eligible for it: capabilities are claims, not attested.)
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { Calculator, calculatorOnNats } from "../../agents/demo/calculator";
 import { taskCoordinator, weatherBot } from "../../agents/demo/definitions";
@@ -117,7 +118,6 @@ let received: Map<string, string[]>;
 let tap: { subject: string }[];
 /** What each test started, to close after it. */
 let started: (() => Promise<void>)[];
-let online: () => readonly AgentMetadata[];
 
 /** Tasks sent to a hijacker on the wire: direct, request, handoff (and cancel) subjects naming it. */
 function wire(): { kind: string; from: string; to: string }[] {
@@ -153,7 +153,8 @@ beforeEach(async () => {
     observerName: OBSERVER.name,
     discoveryMs: 100,
   });
-  online = () => onlineAgents(w.state).map((e) => e.agent);
+  started.push(() => w.close());
+  const online = (): AgentMetadata[] => onlineAgents(w.state).map((e) => e.agent);
   const start = async (definition: AgentDefinition, m: ChatModel) => {
     const a = await startAgent(definition, {
       connection: await connection(server.url, { role: "agent", name: definition.name, runtime: "process" }),
