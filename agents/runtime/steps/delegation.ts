@@ -6,7 +6,9 @@
  *
  *   1. the target is another agent, online now;
  *   2. and one of:
- *      - the agent's own instructions name the target (its author chose that route), or
+ *      - the agent's own instructions route to the target: `@Name`, or "hand off every task to
+ *        Name" (its author chose; a bare name does not count, since anyone can take a name that
+ *        is a word of the instructions: "Look", "English", "the"), or
  *      - the request being worked on addresses the target as `@Name` (its asker chose), or
  *      - the request mentions a capability the target declares (see capability-words.ts), among the
  *        first ROSTER_LIMITS.capabilities it declares (what the model is shown), and a specific
@@ -71,19 +73,22 @@ export function checkDelegation(d: Delegation): DelegationVerdict {
       `no agent named ${quoted(clip(d.target, 80))} is online; online: ${names.join(", ") || "nobody"}`,
     );
   }
-  if (namesAgent(d.instructions, target.name)) return { type: "allowed", because: "instructions" };
+  if (routesTo(d.instructions, target.name)) return { type: "allowed", because: "instructions" };
   if (addresses(d.request, target.name)) return { type: "allowed", because: "addressed" };
   const capability = mentionedCapability(d.request, shownCapabilities(target));
   if (capability !== undefined) return { type: "allowed", because: "capability", capability };
   return refused("no_match", noMatch(d.request, target, peers));
 }
 
-/** Whether `text` contains `name` as a whole name (not inside a longer one). */
-function namesAgent(text: string, name: string): boolean {
-  return new RegExp(`(?<![A-Za-z0-9_-])${escape(name)}(?![A-Za-z0-9_-])`).test(text);
+/** Whether instructions route work to `name`: `@name`, or "hand off every task to name". */
+function routesTo(instructions: string, name: string): boolean {
+  return (
+    addresses(instructions, name) ||
+    new RegExp(`\\b[Hh]and off every task to ${escape(name)}(?![A-Za-z0-9_-])`).test(instructions)
+  );
 }
 
-/** Whether `text` addresses `name` as `@name`. */
+/** Whether `text` addresses `name` as `@name` (not inside a word, nor a longer name). */
 function addresses(text: string, name: string): boolean {
   return new RegExp(`(?<![A-Za-z0-9_-])@${escape(name)}(?![A-Za-z0-9_-])`).test(text);
 }
