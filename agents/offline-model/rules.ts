@@ -4,9 +4,9 @@
  * Pure and deterministic, so tests can predict every reply from the request alone.
  */
 
-import { mentionedCapability, mentions } from "./capability-words";
+import { mentionedCapability, mentions } from "../../lib/registry/capability-words";
 
-export { mentions, stem } from "./capability-words";
+export { mentions, stem } from "../../lib/registry/capability-words";
 
 export interface ChatContentPart {
   type: string;

@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { compose, type AgentMetadata } from "../../../lib/protocol";
 import { taskCoordinator } from "../../demo/definitions";
-import { isBroadWord, isSpecific, mentions } from "./capability-words";
+import { isBroadWord, isSpecific, mentions } from "../../../lib/registry/capability-words";
 import { checkDelegation, requestOf, type Delegation, type DelegationVerdict } from "./delegation";
 import { ROSTER_LIMITS } from "./orient";
 

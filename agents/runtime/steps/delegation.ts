@@ -10,7 +10,7 @@
  *        Name" (its author chose; a bare name does not count, since anyone can take a name that
  *        is a word of the instructions: "Look", "English", "the"), or
  *      - the request being worked on addresses the target as `@Name` (its asker chose), or
- *      - the request mentions a capability the target declares (see capability-words.ts), among the
+ *      - the request mentions a capability the target declares (see lib/registry/capability-words.ts), among the
  *        first ROSTER_LIMITS.capabilities it declares (what the model is shown), and a specific
  *        one: "everything" or "questions" name no skill.
  *
@@ -19,7 +19,7 @@
  * evidence. A refusal is a tool result that says why and who would fit, so the model can recover.
  */
 import type { AgentMetadata } from "../../../lib/protocol";
-import { isSpecific, mentionedCapability, words } from "./capability-words";
+import { isSpecific, mentionedCapability, words } from "../../../lib/registry/capability-words";
 import type { Incoming } from "./observe";
 import { ROSTER_LIMITS } from "./orient";
 import { clip, quoted } from "./untrusted-text";

@@ -4,9 +4,9 @@
  * broad to say what a task needs ("everything", "questions", "what") never count: an agent that
  * declares only such words is not chosen by them.
  *
- * The offline model (agents/offline-model/rules.ts) routes with the same rule; it may not import
- * the runtime, so it holds a copy, and agents/offline-model/capability-words.test.ts keeps the two
- * in step.
+ * One rule for both sides: the runtime checks every delegation with it
+ * (agents/runtime/steps/delegation.ts) and the offline model routes with it
+ * (agents/offline-model/rules.ts), so the model never proposes a delegation the runtime refuses.
  */
 
 /** Words that name no particular skill: function words, catch-alls, and what every agent does. */
