@@ -65,22 +65,14 @@ export interface Refusal {
 }
 
 /**
- * Which refusal an auth error is. The server gives every one the same words, so the cause comes
- * from what the credential itself says (`findings`); with nothing found locally, both causes the
- * server can have are named.
+ * Why the server refused a credential. It gives every refusal the same words ("Authorization
+ * Violation"), so the cause comes from what the credential itself says (`findings`); with
+ * nothing found locally, both causes the server can have are named.
  */
-export function explainRefusal(
-  e: unknown,
-  c: Credential,
-  findings: readonly Finding[],
-  dataDir: string,
-): Refusal {
-  const reissue = `\`${reissueCommand(c, dataDir)}\``;
+export function explainRefusal(c: Credential, findings: readonly Finding[], dataDir: string): Refusal {
   const find = (kind: Finding["kind"]) => findings.find((f) => f.kind === kind);
   const expired = find("expired");
   if (expired !== undefined) return { kind: "expired", detail: expired.detail, fix: expired.fix };
-  if (causes(e).some((x) => /Authentication Expired/i.test(x.message ?? "")))
-    return { kind: "expired", detail: "it expired", fix: reissue };
   const revoked = find("revoked");
   if (revoked !== undefined) return { kind: "revoked", detail: revoked.detail, fix: revoked.fix };
   const foreign = find("wrong-account");
@@ -88,7 +80,7 @@ export function explainRefusal(
   return {
     kind: "refused",
     detail: "it was revoked, or the server trusts another account",
-    fix: `${reissue} where the server's trust chain is (SWITCHBOARD_DATA_DIR), then retry`,
+    fix: `\`${reissueCommand(c, dataDir)}\` where the server's trust chain is (SWITCHBOARD_DATA_DIR), then retry`,
   };
 }
 
@@ -98,10 +90,12 @@ export async function connectAs(
   timeoutMs = 3_000,
 ): Promise<{ nc: NatsConnection; credential: Credential }> {
   const credential = requireCredential(g.credsPath, g.config.dataDir);
+  // The trust chain is looked up only when the server refuses: opening it rewrites the server's
+  // files, which a command that just talks should not do every time.
   const findings = examineCredential(credential, {
     root: g.root,
     dataDir: g.config.dataDir,
-    trust: undefined, // looked up only when the server refuses (see below)
+    trust: undefined,
     now: Date.now(),
   });
   // Certain failures are said before connecting: an expired credential is refused by any server,
@@ -123,7 +117,7 @@ export async function connectAs(
     const dataDir = g.config.dataDir;
     const trust = await localTrustChain(dataDir);
     const found = examineCredential(credential, { root: g.root, dataDir, trust, now: Date.now() });
-    const why = explainRefusal(e, credential, found, dataDir);
+    const why = explainRefusal(credential, found, dataDir);
     throw new CliError(
       `NATS at ${g.nats} refused ${credentialLabel(credential)}: ${why.detail} — ${why.fix}`,
     );

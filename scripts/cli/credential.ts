@@ -34,17 +34,16 @@ export interface Credential {
 
 /** A credential, or why there is none to use. */
 export type LoadedCredential =
-  | { readonly ok: true; readonly credential: Credential }
-  | { readonly ok: false; readonly problem: "missing" | "unreadable"; readonly detail: string };
+  { readonly ok: true; readonly credential: Credential } | { readonly ok: false; readonly detail: string };
 
 export function loadCredential(path: string): LoadedCredential {
-  if (!existsSync(path)) return { ok: false, problem: "missing", detail: `no credential at ${path}` };
+  if (!existsSync(path)) return { ok: false, detail: `no credential at ${path}` };
   try {
     const text = readFileSync(path, "utf8");
     return { ok: true, credential: { path, text, info: credentialInfo(text) } };
   } catch (e) {
     const why = (e as { code?: string }).code === "EACCES" ? "permission denied" : (e as Error).message;
-    return { ok: false, problem: "unreadable", detail: `cannot read the credential at ${path}: ${why}` };
+    return { ok: false, detail: `cannot read the credential at ${path}: ${why}` };
   }
 }
 

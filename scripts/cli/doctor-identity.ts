@@ -81,7 +81,7 @@ export async function checkServer(
           detail: `${url}: nats-server is up, but refuses a connection without a credential`,
           fix: fixForMissing(id.path, id.dataDir),
         };
-      const why = explainRefusal(answer.error, id.credential, id.findings, id.dataDir);
+      const why = explainRefusal(id.credential, id.findings, id.dataDir);
       return {
         ok: false,
         detail: `${url}: refused ${id.credential.info.name}'s credential: ${why.detail}`,

@@ -10,7 +10,7 @@ import type { Credential } from "./credential";
 export type ServerAnswer =
   | { readonly kind: "accepted"; readonly detail: string }
   /** The server answered and turned the credential (or its absence) away; see explainRefusal. */
-  | { readonly kind: "refused"; readonly error: unknown }
+  | { readonly kind: "refused" }
   | { readonly kind: "no server"; readonly detail: string };
 
 export async function askServer(
@@ -28,7 +28,7 @@ export async function askServer(
       extra: { maxReconnectAttempts: 0 },
     });
   } catch (e) {
-    if (isAuthRefusal(e)) return { kind: "refused", error: e };
+    if (isAuthRefusal(e)) return { kind: "refused" };
     return { kind: "no server", detail: `${url}: ${connectProblem(e, timeoutMs)}` };
   }
   try {

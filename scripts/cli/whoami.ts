@@ -31,7 +31,7 @@ function findingLines(
 
 export const whoami: Command = {
   name: "whoami",
-  summary: "show the CLI's credential (name, role, expiry, permissions) and whether the server accepts it",
+  summary: "who the CLI is: its credential, its permissions, and whether the server accepts it",
   usage: ["whoami"],
   options: {},
   takesArguments: false,
@@ -49,7 +49,7 @@ export const whoami: Command = {
     else if (answer.kind === "no server")
       verdict = { verdict: "no server", detail: `no server at ${answer.detail}`, fix: NATS_HINT };
     else {
-      const why = explainRefusal(answer.error, c, findings, dataDir);
+      const why = explainRefusal(c, findings, dataDir);
       verdict = { verdict: why.kind, detail: `refused by ${g.nats}: ${why.detail}`, fix: why.fix };
     }
 
