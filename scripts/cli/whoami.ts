@@ -5,14 +5,14 @@
  * wrong with it (one for another subject root connects, but may do nothing here).
  */
 import { out, type Command } from "./common";
-import { explainRefusal, NATS_HINT } from "./connect";
+import { explainRefusal, NATS_HINT, type RefusalKind } from "./connect";
 import { localTrustChain, requireCredential } from "./credential";
 import { examineCredential, type Finding } from "./credential-findings";
 import { dateTime, duration, fields, styleFor, type Style } from "./format";
 import { askServer } from "./server-check";
 
 interface Verdict {
-  readonly verdict: "ok" | "expired" | "revoked" | "unknown account" | "refused" | "no server";
+  readonly verdict: "ok" | "no server" | RefusalKind;
   readonly detail: string;
   readonly fix?: string;
 }
