@@ -6,7 +6,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { credentialInfo, credsPath, MAX_TTL_MS, MIN_TTL_MS } from "../../lib/identity";
-import { privateFile } from "../../lib/identity/authority";
+import { privateFile } from "../../lib/identity";
 import { AgentRuntime, nameProblem, type IdentityClaim } from "../../lib/protocol";
 import { CLI_NAME, FILE_CREDS_TTL_MS } from "../identity";
 import { out, str, UsageError, type GlobalOptions, type Values } from "./common";

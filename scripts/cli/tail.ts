@@ -9,7 +9,7 @@ import {
   decodeMessage,
   MESSAGE_TYPES,
   nameProblem,
-  spoofing,
+  subjectMismatch,
   subjects as subjectsFor,
   type AgentMessage,
   type RejectReason,
@@ -61,8 +61,8 @@ function receive(subject: string, data: Uint8Array, s: Subjects): Received {
   const decoded = decodeMessage(data);
   if (!decoded.ok) return { ok: false, reason: decoded.error.reason, detail: decoded.error.message };
   const parsed = s.parse(subject);
-  const spoofed = parsed === null ? null : spoofing(parsed, decoded.message);
-  if (spoofed !== null) return { ok: false, reason: "spoofed", detail: spoofed };
+  const problem = parsed === null ? null : subjectMismatch(parsed, decoded.message);
+  if (problem !== null) return { ok: false, reason: problem.reason, detail: problem.detail };
   return { ok: true, message: decoded.message };
 }
 
