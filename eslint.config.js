@@ -85,7 +85,7 @@ const LAYERS = [
   {
     name: "offline model",
     dir: "agents/offline-model",
-    uses: ["protocol", "config", "llm", "tools"],
+    uses: ["protocol", "registry", "config", "llm", "tools"],
     packages: ["node"],
   },
 ];

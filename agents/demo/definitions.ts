@@ -12,7 +12,7 @@ export function weatherBot(source: ForecastSource = new OfflineForecastTable()):
     description: "Weather specialist: forecasts for any city.",
     instructions:
       "Answer weather questions with the get_weather tool. Be brief and say where the data comes from.",
-    capabilities: ["weather", "forecast"],
+    capabilities: ["weather", "forecast", "temperature", "rain", "snow", "wind"],
     tools: [weatherTool(source)],
   };
 }

@@ -4,6 +4,10 @@
  * Pure and deterministic, so tests can predict every reply from the request alone.
  */
 
+import { mentionedCapability, mentions } from "../../lib/registry/capability-words";
+
+export { mentions, stem } from "../../lib/registry/capability-words";
+
 export interface ChatContentPart {
   type: string;
   text?: string;
@@ -107,7 +111,11 @@ export function decide(request: ChatRequest): Decision {
 
   // e. Capability routing to another agent in the roster, unless we can do it ourselves: two agents
   // whose capabilities both appear in the text would otherwise hand the task back and forth forever.
-  const route = ownCaps.some((c) => mentions(userText, c)) ? undefined : findRoute(system, self, userText);
+  // Routing reads the request as asked (a handoff's task), not the reason or progress another
+  // model wrote, the same words the runtime checks a delegation against.
+  const route = ownCaps.some((c) => mentions(userText, c))
+    ? undefined
+    : findRoute(system, self, message.task);
   if (route) {
     if (tools.has("handoff")) {
       return call("handoff", {
@@ -215,34 +223,14 @@ export function readIncoming(user: string): IncomingMessage {
 }
 
 /**
- * Whether `text` mentions capability `cap`, comparing word stems so "forecast" matches "forecasts"
- * and a multi-word capability ("code review") must appear as consecutive words.
+ * The first agent in the roster that declares a capability the request mentions, a specific one
+ * ("everything" or "questions" name no skill). Only names and capabilities are read: whatever a
+ * description says, it never makes an agent a route.
  */
-export function mentions(text: string, cap: string): boolean {
-  const want = words(cap).map(stem);
-  if (want.length === 0) return false;
-  const have = words(text).map(stem);
-  for (let i = 0; i + want.length <= have.length; i++) {
-    if (want.every((w, j) => have[i + j] === w)) return true;
-  }
-  return false;
-}
-
-export function stem(word: string): string {
-  const w = word.toLowerCase();
-  if (w.endsWith("ies") && w.length > 4) return `${w.slice(0, -3)}y`;
-  for (const suffix of ["ion", "ing", "ed", "es", "s", "e"]) {
-    if (suffix === "s" && w.endsWith("ss")) continue;
-    const keep = suffix === "ion" ? 4 : 3; // "translation" ~ "translate", but "region" stays whole
-    if (w.endsWith(suffix) && w.length - suffix.length >= keep) return w.slice(0, -suffix.length);
-  }
-  return w;
-}
-
-function findRoute(system: string, self: string | undefined, userText: string) {
+function findRoute(system: string, self: string | undefined, request: string) {
   for (const { agent, caps } of parseRoster(system)) {
     if (agent === self) continue;
-    const cap = caps.find((c) => mentions(userText, c));
+    const cap = mentionedCapability(request, caps);
     if (cap) return { agent, cap };
   }
   return undefined;
@@ -302,10 +290,6 @@ function splitList(list: string): string[] {
     .split(",")
     .map((s) => s.trim())
     .filter(Boolean);
-}
-
-function words(s: string): string[] {
-  return s.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
 }
 
 function text(content: string): Decision {

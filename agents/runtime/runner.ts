@@ -17,8 +17,9 @@ import { ThreadMemory } from "./memory";
 import { MODEL_FAILURE_CODES, ModelError, type ChatMessage, type ChatModel } from "../llm/model";
 import { act } from "./steps/act";
 import { decide } from "./steps/decide";
+import { checkDelegation, requestOf, type DelegationVerdict } from "./steps/delegation";
 import { observe, type Incoming } from "./steps/observe";
-import { framing, NOTHING, orient } from "./steps/orient";
+import { NOTHING, orient } from "./steps/orient";
 
 export type RunOutcome =
   | { readonly type: "answer"; readonly content: string; readonly steps: number }
@@ -50,7 +51,24 @@ export class Runner {
   async run(message: Incoming, signal: AbortSignal): Promise<RunOutcome> {
     const { definition: def, link } = this.o;
     const task = message.type === "announcement" ? null : message;
-    const tools: Tool[] = [...def.tools, ...commsTools(link, task, this.o.online, this.delegateTimeout)];
+    const mayDelegate = (target: string) =>
+      checkDelegation({
+        self: def.name,
+        instructions: def.instructions,
+        request: requestOf(message),
+        target,
+        online: this.o.online(),
+      });
+    const tools: Tool[] = [
+      ...def.tools,
+      ...commsTools({
+        link,
+        task,
+        online: this.o.online,
+        requestTimeoutMs: this.delegateTimeout,
+        mayDelegate,
+      }),
+    ];
     const specs = tools.map(toolSpec);
     const observation = observe(message, this.memory, this.o.online, def.name);
     const messages: ChatMessage[] = orient(def, observation);
@@ -61,7 +79,6 @@ export class Runner {
         const streamer = task === null ? undefined : new Streamer(link, task, this.o.streamIntervalMs ?? 50);
         const decision = await decide(this.o.model, messages, specs, signal, {
           peers,
-          task: framing(observation),
           ...(streamer === undefined ? {} : { onDelta: (t: string) => streamer.push(t) }),
         });
         streamer?.flush();
@@ -80,7 +97,7 @@ export class Runner {
         messages.push({ role: "assistant", content: turn.content, toolCalls: turn.toolCalls });
         const handoff = turn.toolCalls.find((c) => c.name === "handoff");
         if (handoff !== undefined) {
-          const outcome = await this.handOff(handoff.arguments, message, peers, signal);
+          const outcome = await this.handOff(handoff.arguments, message, mayDelegate, signal);
           if (outcome.type !== "retry") {
             if (outcome.type === "handed_off") {
               this.memory.append(message.threadId, userTurn, {
@@ -112,11 +129,14 @@ export class Runner {
     return this.o.delegateTimeoutMs ?? 120_000;
   }
 
-  /** Hands the task over and waits for the receiver's answer, which becomes this run's answer. */
+  /**
+   * Hands the task, as it was asked, over and waits for the receiver's answer, which becomes this
+   * run's answer. A handoff the delegation check refuses goes back to the model as a tool result.
+   */
   private async handOff(
     rawArgs: string,
     message: Incoming,
-    peers: readonly string[],
+    mayDelegate: (target: string) => DelegationVerdict,
     signal: AbortSignal,
   ): Promise<RunOutcome | { type: "retry"; message: string }> {
     let args: HandoffArgs;
@@ -125,18 +145,11 @@ export class Runner {
     } catch {
       return { type: "retry", message: `error: bad handoff arguments: ${rawArgs.slice(0, 200)}` };
     }
-    if (args.agent === this.o.definition.name)
-      return { type: "retry", message: "error: you cannot hand a task to yourself" };
-    if (!peers.includes(args.agent)) {
-      return {
-        type: "retry",
-        message: `error: no agent named ${args.agent} is online; online: ${peers.join(", ") || "nobody"}`,
-      };
-    }
-    const original = message.type === "handoff" ? message.handoff.task : message.content;
+    const verdict = mayDelegate(args.agent);
+    if (verdict.type === "refused") return { type: "retry", message: verdict.message };
     const answer = await this.o.link.handoffAndWait(
       args.agent,
-      { task: args.task || original, progress: args.progress, reason: args.reason },
+      { task: requestOf(message), progress: args.progress, reason: args.reason },
       { cause: message, signal, timeoutMs: this.delegateTimeout },
     );
     return { type: "handed_off", to: args.agent, content: answer.content };

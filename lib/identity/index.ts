@@ -4,6 +4,7 @@ export {
   IdentityAuthority,
   MAX_TTL_MS,
   MIN_TTL_MS,
+  privateFile,
   type IssuedCredential,
   type Minted,
   type MintRequest,

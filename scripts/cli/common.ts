@@ -1,17 +1,15 @@
 /**
  * What every command shares: the global options, errors that become one line and an exit code,
- * connecting with a readable failure, and the CLI's own agent identity.
+ * option parsing and output. Connecting is in ./connect.ts.
  */
 import { randomBytes } from "node:crypto";
 import type { Config } from "../../lib/config";
-import { AgentLink, type Logger, type NatsConnection } from "../../lib/transport";
-import { connectNats } from "../../lib/transport/connect";
 
 export interface GlobalOptions {
   /** --nats, else NATS_URL's setting. */
   readonly nats: string;
-  /** Sender name of this client. */
-  readonly as: string;
+  /** The creds file the CLI connects with; its name is the CLI's name on the mesh (./credential.ts). */
+  readonly credsPath: string;
   readonly json: boolean;
   /** The subject root (SWITCHBOARD_SUBJECT_ROOT), the same for every command. */
   readonly root: string;
@@ -48,83 +46,8 @@ export function shortId(): string {
     .slice(-6);
 }
 
-/** Why a connection failed, in a few words: "connection refused", "no answer within 3 s"... */
-export function connectProblem(e: unknown, timeoutMs?: number): string {
-  // fetch and the OpenAI client wrap the socket error in one or two causes.
-  const chain: { name?: string; message?: string; code?: string }[] = [];
-  for (let c: unknown = e; c !== undefined && c !== null && chain.length < 5;) {
-    const err = c as { name?: string; message?: string; code?: string; cause?: unknown };
-    chain.push(typeof c === "object" ? err : { message: String(c) });
-    c = typeof c === "object" ? err.cause : undefined;
-  }
-  const has = (codes: string[], pattern: RegExp) =>
-    chain.some((c) => (c.code !== undefined && codes.includes(c.code)) || pattern.test(c.message ?? ""));
-  if (has(["ECONNREFUSED"], /connection refused|ECONNREFUSED/i)) return "connection refused";
-  if (has(["ENOTFOUND", "EAI_AGAIN"], /ENOTFOUND|EAI_AGAIN/)) return "host not found";
-  if (has(["EHOSTUNREACH", "ENETUNREACH"], /EHOSTUNREACH|ENETUNREACH/)) return "host unreachable";
-  if (has(["ECONNRESET"], /ECONNRESET|socket hang up/i)) return "connection reset";
-  if (chain.some((c) => /timeout/i.test(c.name ?? "")) || has(["ETIMEDOUT"], /timed? ?out/i)) {
-    return timeoutMs === undefined ? "timed out" : `no answer within ${seconds(timeoutMs)}`;
-  }
-  if (has(["ERR_INVALID_URL"], /Invalid URL/i)) return "invalid URL";
-  // Otherwise the innermost cause says the most ("bad port" rather than "fetch failed").
-  const inner = chain.findLast((c) => c.message !== undefined && c.message !== "")?.message ?? String(e);
-  return inner.split("\n")[0] ?? "unknown error";
-}
-
 export function seconds(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`;
-}
-
-export const NATS_HINT = 'start it with "npm start" or "npm run nats"';
-
-/** Connects over TCP or throws a CliError naming the URL and the reason. */
-export async function connectOrFail(url: string, timeoutMs = 3_000): Promise<NatsConnection> {
-  try {
-    return await connectNats({ servers: url, name: "switchboard-cli", timeoutMs });
-  } catch (e) {
-    throw new CliError(`cannot reach NATS at ${url} (${connectProblem(e, timeoutMs)}) — ${NATS_HINT}`);
-  }
-}
-
-/** Warnings and errors of the NATS layer go to stderr, one line each; stdout stays clean. */
-const stderrLogger: Logger = {
-  debug() {},
-  info() {},
-  warn: (message) => process.stderr.write(`switchboard: ${message}\n`),
-  error: (message) => process.stderr.write(`switchboard: ${message}\n`),
-};
-
-/**
- * The CLI as a client of the mesh: connects, runs `body`, and always closes. A one-shot command
- * is not an agent: its link announces no presence, sends no heartbeats and serves nothing, and
- * listens only for answers to what it sent, so running it leaves no trace in the registry.
- */
-export async function withLink<T>(g: GlobalOptions, body: (link: AgentLink) => Promise<T>): Promise<T> {
-  const nc = await connectOrFail(g.nats);
-  let link: AgentLink;
-  try {
-    link = await AgentLink.start({
-      connection: nc,
-      mode: "client",
-      root: g.root,
-      agent: { name: g.as, description: "command-line client", runtime: "process" },
-      ownsConnection: true,
-      logger: stderrLogger,
-    });
-  } catch (e) {
-    await nc.close().catch(() => {});
-    throw e;
-  }
-  // Ctrl-C while waiting for an answer: close the link, which cancels what it was waiting for.
-  const interrupt = () => void link.close().finally(() => process.exit(130));
-  process.once("SIGINT", interrupt);
-  try {
-    return await body(link);
-  } finally {
-    process.off("SIGINT", interrupt);
-    await link.close();
-  }
 }
 
 /** Writes a line to stdout. */

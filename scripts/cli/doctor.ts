@@ -1,18 +1,27 @@
 /**
- * `switchboard doctor`: is this machine ready? Checks, in order, that NATS answers over TCP and
- * over WebSocket (the dashboard's way in), that an OpenAI-compatible LLM lists models and
- * completes a prompt, and that an agent started here answers a request. One line per check, with
- * a `fix:` line under each failure. `runDoctor` does the checking, `printCheck` the printing.
+ * `switchboard doctor`: is this machine ready? Checks, in order, that the CLI's credential is
+ * usable (./doctor-identity.ts), that NATS takes it over TCP and that the WebSocket listener (the
+ * dashboard's way in) answers and wants credentials, that an OpenAI-compatible LLM lists models
+ * and completes a prompt, and that an agent started here answers a request. One line per check,
+ * with a `fix:` line under each failure (and under a warning: a passing check that has a fix).
+ * `runDoctor` does the checking, `printCheck` the printing.
  */
 import OpenAI from "openai";
+import { join } from "node:path";
 import { WebSocket as NodeWebSocket } from "ws";
 import { OFFLINE_MODEL_HEADER, OFFLINE_MODEL_ID, offlineModelUrl } from "../../agents/llm/lookup";
 import { DEFAULTS, type Config } from "../../lib/config";
-import { MAX_MESSAGE_BYTES } from "../../lib/protocol";
+import { credsPath } from "../../lib/identity";
+import { DEFAULT_ROOT } from "../../lib/protocol";
 import { AgentLink, silentLogger, type NatsConnection } from "../../lib/transport";
-import { connectNats } from "../../lib/transport/connect";
+import { connectNats, credsText } from "../../lib/transport/connect";
 import { connectNatsWs } from "../../lib/transport/connect-browser";
-import { connectProblem, out, seconds, shortId, str, type Command } from "./common";
+import { CLI_NAME } from "../identity";
+import type { IdentityAuthority } from "../../lib/identity";
+import { out, seconds, shortId, str, type Command } from "./common";
+import { connectProblem, isAuthRefusal } from "./connect";
+import type { Credential } from "./credential";
+import { checkCredential, checkServer, type IdentityState } from "./doctor-identity";
 import { styleFor, type Style } from "./format";
 
 export interface DoctorOptions {
@@ -26,6 +35,10 @@ export interface DoctorOptions {
   readonly llmApiKey?: string;
   /** Subject root of the agent round trip (default "agents"; SWITCHBOARD_SUBJECT_ROOT's setting). */
   readonly root?: string;
+  /** Where the trust chain and creds files are (SWITCHBOARD_DATA_DIR's setting). */
+  readonly dataDir: string;
+  /** The CLI's credential. Default: {dataDir}/creds/cli.creds (the CLI passes NATS_CREDS or --as). */
+  readonly credsPath?: string;
   /** Model for the test completion. Default: LLM_MODEL, else the first one listed. */
   readonly llmModel?: string;
   /** Per NATS connection attempt (ms, default 3000). */
@@ -42,7 +55,7 @@ export interface Check {
   readonly name: string;
   readonly ok: boolean;
   readonly detail: string;
-  /** What to do about a failure. */
+  /** What to do about a failure; on a passing check, a warning (something to do soon). */
   readonly fix?: string;
   readonly ms: number;
 }
@@ -65,6 +78,7 @@ function doctorDefaults(c: Config): DoctorOptions {
     llmBaseUrl: c.llmBaseUrl,
     llmApiKey: c.llmApiKey,
     root: c.subjectRoot,
+    dataDir: c.dataDir,
     ...(c.offlineModelPort === 0 ? {} : { offlineFallbackUrl: offlineModelUrl(c.offlineModelPort) }),
     ...(c.llmModel === undefined ? {} : { llmModel: c.llmModel }),
   };
@@ -90,12 +104,19 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorReport> {
     return check;
   };
   const natsTimeout = o.natsTimeoutMs ?? 3_000;
+  const root = o.root ?? DEFAULT_ROOT;
 
-  const tcp = await record("NATS (TCP)", () => checkTcp(o.natsUrl, natsTimeout));
+  let identity: IdentityState | undefined;
+  await record("credential", async () => {
+    identity = await checkCredential(o.credsPath ?? credsPath(o.dataDir, CLI_NAME), o.dataDir, root);
+    return identity.result;
+  });
+  const tcp = await record("NATS (TCP)", () => checkServer(o.natsUrl, identity!, natsTimeout, FIX.nats));
+  const natsDown = !tcp.ok && tcp.fix === FIX.nats;
   await record("NATS (WebSocket)", async () => {
-    const r = await checkWs(o.wsUrl, natsTimeout);
+    const r = await checkWs(o.wsUrl, natsTimeout, o.dataDir);
     // With NATS down altogether, the websocket block is not what needs fixing.
-    return r.ok ? r : { ...r, fix: tcp.ok ? FIX.ws : FIX.nats };
+    return r.ok || r.fix !== undefined ? r : { ...r, fix: natsDown ? FIX.nats : FIX.ws };
   });
   await record("LLM", async () => {
     const r = await checkLlm(o);
@@ -109,45 +130,27 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorReport> {
       detail: `no LLM at ${o.llmBaseUrl}; the stack runs on Switchboard's OFFLINE MODEL (rules, not an LLM): ${fallback.detail}`,
     };
   });
-  await record("agent round trip", () =>
-    tcp.ok
-      ? checkAgent(o.natsUrl, o.root, natsTimeout)
-      : Promise.resolve({ ok: false, detail: "skipped: NATS is not reachable", fix: FIX.nats }),
-  );
+  await record("agent round trip", async () => {
+    const credential = identity?.credential;
+    if (natsDown) return { ok: false, detail: "skipped: NATS is not reachable", fix: FIX.nats };
+    if (!tcp.ok || credential === undefined)
+      return { ok: false, detail: "skipped: NATS does not take the credential", fix: tcp.fix };
+    const trust = identity?.trust;
+    if (trust === undefined)
+      return { ok: true, detail: `not run: no trust chain under ${o.dataDir} to mint a probe agent from` };
+    return checkAgent(o.natsUrl, root, natsTimeout, credential, trust);
+  });
   return { ok: checks.every((c) => c.ok), checks };
 }
 
 // ---- the checks -------------------------------------------------------------------------------
 
-async function checkTcp(url: string, timeoutMs: number): Promise<Result> {
-  let nc: NatsConnection;
-  try {
-    nc = await connectNats({
-      servers: url,
-      name: "switchboard-doctor",
-      timeoutMs,
-      extra: { maxReconnectAttempts: 0 },
-    });
-  } catch (e) {
-    return { ok: false, detail: `${url}: ${connectProblem(e, timeoutMs)}`, fix: FIX.nats };
-  }
-  try {
-    const rtt = await nc.rtt();
-    const info = nc.info;
-    const payload =
-      info !== undefined && info.max_payload < MAX_MESSAGE_BYTES
-        ? `; max_payload ${info.max_payload} is below the protocol's ${MAX_MESSAGE_BYTES} bytes, large messages will fail`
-        : "";
-    return {
-      ok: true,
-      detail: `${url}: nats-server ${info?.version ?? "(unknown version)"}, rtt ${ms(rtt)}${payload}`,
-    };
-  } finally {
-    await nc.close().catch(() => {});
-  }
-}
-
-async function checkWs(url: string, timeoutMs: number): Promise<Result> {
+/**
+ * Connects without a credential: a listener that answers "Authorization Violation" is up and
+ * guarded, which is what the dashboard needs (its tabs bring credentials). One that lets an
+ * anonymous client in lets anyone who reaches it read and write the mesh.
+ */
+async function checkWs(url: string, timeoutMs: number, dataDir: string): Promise<Result> {
   // Node 20 has no global WebSocket, and without one wsconnect waits forever: hand it the `ws`
   // package. Bounded by our own timer too, in case a socket neither opens nor fails.
   // Note: wsconnect sets the client's process-wide transport factory; the next connectNats()
@@ -164,6 +167,8 @@ async function checkWs(url: string, timeoutMs: number): Promise<Result> {
   try {
     nc = await Promise.race([connecting, expired]);
   } catch (e) {
+    if (isAuthRefusal(e))
+      return { ok: true, detail: `${url}: listening, and refuses connections without a credential` };
     return { ok: false, detail: `${url}: ${connectProblem(e, timeoutMs)}` };
   } finally {
     clearTimeout(timer);
@@ -172,15 +177,12 @@ async function checkWs(url: string, timeoutMs: number): Promise<Result> {
     connecting.then((late) => late.close()).catch(() => {});
     return { ok: false, detail: `${url}: no answer within ${seconds(timeoutMs)}` };
   }
-  try {
-    const rtt = await nc.rtt();
-    return {
-      ok: true,
-      detail: `${url}: nats-server ${nc.info?.version ?? "(unknown version)"}, rtt ${ms(rtt)}`,
-    };
-  } finally {
-    await nc.close().catch(() => {});
-  }
+  await nc.close().catch(() => {});
+  return {
+    ok: false,
+    detail: `${url}: accepts connections without a credential: anyone who reaches it can read and write the mesh`,
+    fix: `start nats-server with \`npm start\` or \`npm run nats\`: their config includes ${join(dataDir, "identity", "nats-auth.conf")}`,
+  };
 }
 
 async function checkLlm(o: DoctorOptions): Promise<Result> {
@@ -242,32 +244,51 @@ function llmProblem(e: unknown, timeoutMs: number): string {
   return connectProblem(e, timeoutMs);
 }
 
-async function checkAgent(url: string, root: string | undefined, timeoutMs: number): Promise<Result> {
+/** A minute is plenty for one request; the probe's credential is never written to a file. */
+const PROBE_TTL_MS = 60_000;
+
+/**
+ * Starts a probe agent here and asks it something as the CLI. The probe needs a credential of its
+ * own (an agent's: it serves), minted from this machine's trust chain for a minute.
+ */
+async function checkAgent(
+  url: string,
+  root: string,
+  timeoutMs: number,
+  cli: Credential,
+  trust: IdentityAuthority,
+): Promise<Result> {
   const id = shortId();
   const connections: NatsConnection[] = [];
   const links: AgentLink[] = [];
   try {
-    const connect = async () => {
-      const nc = await connectNats({ servers: url, name: "switchboard-doctor", timeoutMs });
+    const connect = async (creds: string) => {
+      const nc = await connectNats({
+        servers: url,
+        name: "switchboard-doctor",
+        timeoutMs,
+        credentials: credsText(creds),
+      });
       connections.push(nc);
       return nc;
     };
-    const onRoot = root === undefined ? {} : { root };
+    const name = `doctor-probe-${id}`;
+    const minted = await trust.mint({ role: "agent", name, runtime: "process", root, ttlMs: PROBE_TTL_MS });
     // The probe is a full agent (it serves the request); the asker, like every one-shot CLI
     // command, is a client that only sends and hears its answer.
     const probe = await AgentLink.start({
-      connection: await connect(),
-      ...onRoot,
-      agent: { name: `doctor-probe-${id}`, description: "switchboard doctor's echo probe" },
+      connection: await connect(minted.creds!),
+      root,
+      agent: { name, description: "switchboard doctor's echo probe" },
       logger: silentLogger,
       handlers: { request: (m) => `echo: ${m.content}` },
     });
     links.push(probe);
     const asker = await AgentLink.start({
-      connection: await connect(),
-      ...onRoot,
+      connection: await connect(cli.text),
+      root,
       mode: "client",
-      agent: { name: `doctor-${id}`, description: "switchboard doctor" },
+      agent: { name: cli.info.name, description: "switchboard doctor" },
       logger: silentLogger,
     });
     links.push(asker);
@@ -281,7 +302,7 @@ async function checkAgent(url: string, root: string | undefined, timeoutMs: numb
         detail: `${probe.name} answered "${answer.content}", expected "echo: ${question}"`,
       };
     }
-    return { ok: true, detail: `${probe.name} started and answered a request in ${ms} ms` };
+    return { ok: true, detail: `${probe.name} started and answered ${cli.info.name}'s request in ${ms} ms` };
   } catch (e) {
     return { ok: false, detail: `${(e as Error)?.message ?? String(e)}`, fix: FIX.nats };
   } finally {
@@ -290,24 +311,21 @@ async function checkAgent(url: string, root: string | undefined, timeoutMs: numb
   }
 }
 
-function ms(n: number): string {
-  return n < 1 ? "<1 ms" : `${n} ms`;
-}
-
 // ---- printing ---------------------------------------------------------------------------------
 
 const NAME_WIDTH = 18;
 
+/** ✓ passed, ! passed with a warning (a fix to apply soon), ✗ failed. */
 function printCheck(c: Check, s: Style): string {
-  const mark = c.ok ? s.green("✓") : s.red("✗");
+  const mark = !c.ok ? s.red("✗") : c.fix !== undefined ? s.yellow("!") : s.green("✓");
   const lines = [`${mark} ${c.name.padEnd(NAME_WIDTH)} ${c.ok ? c.detail : s.red(c.detail)}`];
-  if (!c.ok && c.fix !== undefined) lines.push(`    ${s.yellow("fix:")} ${c.fix}`);
+  if (c.fix !== undefined) lines.push(`    ${s.yellow("fix:")} ${c.fix}`);
   return lines.join("\n");
 }
 
 export const doctor: Command = {
   name: "doctor",
-  summary: "check NATS (TCP and WebSocket), the LLM and an agent round trip",
+  summary: "check the CLI's credential, NATS (TCP and WebSocket), the LLM and an agent round trip",
   usage: [
     "doctor [--ws URL] [--llm URL] [--model NAME]",
     `  --ws URL      NATS WebSocket URL (default NATS_WS_URL or ${DEFAULTS.natsWsUrl})`,
@@ -323,6 +341,7 @@ export const doctor: Command = {
     const report = await runDoctor({
       ...defaults,
       natsUrl: g.nats,
+      credsPath: g.credsPath,
       wsUrl: str(values, "ws") ?? defaults.wsUrl,
       llmBaseUrl: str(values, "llm") ?? defaults.llmBaseUrl,
       // An LLM named on the command line is the one to check, with no fallback.

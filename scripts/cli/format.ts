@@ -55,6 +55,25 @@ export function relativeTime(then: number, now = Date.now()): string {
   return `${Math.floor(h / 24)}d ago`;
 }
 
+/** A span in its one or two largest units: "45s", "12m", "3h 20m", "29d 23h". */
+export function duration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m`;
+  const h = Math.floor(m / 60);
+  if (h < 24) return m % 60 === 0 ? `${h}h` : `${h}h ${m % 60}m`;
+  const d = Math.floor(h / 24);
+  return h % 24 === 0 ? `${d}d` : `${d}d ${h % 24}h`;
+}
+
+/** Local date and time to the minute: "2026-12-30 10:05". */
+export function dateTime(ms: number): string {
+  const d = new Date(ms);
+  const p = (n: number) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
+}
+
 /** First line of a text, with control characters made visible and cut to `max` characters. */
 function oneLine(text: string, max: number): string {
   const newline = text.indexOf("\n");
@@ -75,6 +94,20 @@ export function table(headers: readonly string[], rows: readonly (readonly strin
       .join("  ")
       .trimEnd();
   return [s.bold(line(headers)), ...rows.map(line)].join("\n");
+}
+
+/**
+ * Labelled lines, values aligned: a list value takes one line per item (a permission each), an
+ * empty list shows as "-".
+ */
+export function fields(rows: readonly (readonly [string, string | readonly string[]])[], s: Style): string {
+  const width = Math.max(...rows.map(([label]) => label.length));
+  return rows
+    .flatMap(([label, value]) => {
+      const values = typeof value === "string" ? [value] : value.length === 0 ? [s.dim("-")] : value;
+      return values.map((v, i) => `${(i === 0 ? label : "").padEnd(width)}  ${v}`);
+    })
+    .join("\n");
 }
 
 export function statusColor(status: string, s: Style): string {

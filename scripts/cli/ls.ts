@@ -4,7 +4,8 @@
  */
 import { RegistryWatcher, silentLogger } from "../../lib/transport";
 import type { RegistryEntry } from "../../lib/registry/reducer";
-import { connectOrFail, intOption, out, str, type Command } from "./common";
+import { intOption, out, str, type Command } from "./common";
+import { connectAs } from "./connect";
 import { relativeTime, statusColor, styleFor, table } from "./format";
 
 export const ls: Command = {
@@ -15,14 +16,14 @@ export const ls: Command = {
   takesArguments: false,
   async run(g, values) {
     const waitMs = intOption(str(values, "wait"), "wait", 0, 60_000, "ls") ?? 300;
-    const nc = await connectOrFail(g.nats);
+    const { nc, credential } = await connectAs(g);
     let entries: RegistryEntry[];
     try {
       const watcher = await RegistryWatcher.start({
         connection: nc,
         root: g.root,
         discoveryMs: waitMs,
-        observerName: g.as,
+        observerName: credential.info.name,
         logger: silentLogger,
       });
       entries = Object.values(watcher.state.agents).sort((a, b) => a.agent.name.localeCompare(b.agent.name));

@@ -6,13 +6,16 @@
 import { parseArgs } from "node:util";
 import { ConfigError, DEFAULTS, readConfig, type Config } from "../../lib/config";
 import { nameProblem } from "../../lib/protocol";
-import { CliError, shortId, UsageError, type Command, type GlobalOptions } from "./common";
+import { CliError, UsageError, type Command, type GlobalOptions } from "./common";
+import { creds } from "./creds";
+import { cliCredsPath } from "./credential";
 import { doctor } from "./doctor";
 import { ls } from "./ls";
 import { broadcast, handoff, request, send } from "./send";
 import { tail } from "./tail";
+import { whoami } from "./whoami";
 
-const COMMANDS: readonly Command[] = [ls, tail, send, request, handoff, broadcast, doctor];
+const COMMANDS: readonly Command[] = [ls, tail, send, request, handoff, broadcast, whoami, creds, doctor];
 
 const GLOBAL_OPTIONS = {
   nats: { type: "string" },
@@ -33,11 +36,13 @@ function globalHelp(): string {
     "",
     "global options:",
     `  --nats URL   NATS server (default NATS_URL or ${DEFAULTS.natsUrl})`,
-    "  --as NAME    sender name (default cli-<random>)",
+    "  --as NAME    speak as NAME, with its credential {dataDir}/creds/NAME.creds",
+    "               (default NATS_CREDS, else {dataDir}/creds/cli.creds, made by npm start)",
     "  --json       machine-readable output",
     "  -h, --help   this help; switchboard <command> --help for a command's options",
     "",
     `environment: SWITCHBOARD_SUBJECT_ROOT (subject root, default ${DEFAULTS.subjectRoot}), NATS_URL,`,
+    `  SWITCHBOARD_DATA_DIR (trust chain and creds files, default ${DEFAULTS.dataDir}), NATS_CREDS,`,
     "  NO_COLOR, COLUMNS, SWITCHBOARD_DEBUG; doctor also reads NATS_WS_URL and LLM_* (see the README)",
   ].join("\n");
 }
@@ -111,13 +116,13 @@ async function main(argv: readonly string[]): Promise<number> {
   if (!command.takesArguments && parsed.positionals.length > 0)
     throw new UsageError(`unexpected argument "${parsed.positionals[0]}"`, command.name);
 
-  const as = typeof values.as === "string" ? values.as : `cli-${shortId()}`;
-  const problem = nameProblem(as, "--as name");
+  const as = typeof values.as === "string" ? values.as : undefined;
+  const problem = as === undefined ? null : nameProblem(as, "--as name");
   if (problem !== null) throw new UsageError(problem, command.name);
   const config = settings();
   const g: GlobalOptions = {
     nats: typeof values.nats === "string" ? values.nats : config.natsUrl,
-    as,
+    credsPath: cliCredsPath(config, as),
     json: values.json === true,
     root: config.subjectRoot,
     config,

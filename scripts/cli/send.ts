@@ -1,11 +1,12 @@
 /**
  * The commands that talk: `send` (direct message), `request` (waits for the answer), `handoff`
- * (a task with its context) and `broadcast`. Each runs as a client named by --as: it sends and
- * hears its own answers, but does not join the registry (see withLink).
+ * (a task with its context) and `broadcast`. Each runs as a client named by its credential: it
+ * sends and hears its own answers, but does not join the registry (see withLink).
  */
 import { nameProblem, type Priority } from "../../lib/protocol";
 import { AgentResponseError, NoAgentError, RequestTimeoutError } from "../../lib/transport";
-import { CliError, intOption, out, str, UsageError, withLink, type Command, type Values } from "./common";
+import { CliError, intOption, out, str, UsageError, type Command, type Values } from "./common";
+import { withLink } from "./connect";
 
 const priorityOption = { priority: { type: "string" } } as const;
 

@@ -10,7 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { OfflineModel } from "../../agents/offline-model";
 import { subjects } from "../../lib/protocol";
 import type { NatsConnection } from "../../lib/transport";
-import { connectNats } from "../../lib/transport/connect";
+import { ensureCredsFile } from "../../lib/identity";
+import { connectNats, credsText } from "../../lib/transport/connect";
+import { prepareIdentity } from "../../scripts/identity";
 import type * as AgentRoute from "../../app/api/agents/[name]/route";
 import type * as AgentsRoute from "../../app/api/agents/route";
 import { offlineModel } from "../agents/fixtures";
@@ -50,6 +52,8 @@ function childEnv(): NodeJS.ProcessEnv {
     LLM_BASE_URL: model.url,
     OFFLINE_MODEL_PORT: "0",
     SWITCHBOARD_SUBJECT_ROOT: ROOT,
+    // The harness server's trust chain, with creds files for the root as `npm start` makes them.
+    SWITCHBOARD_DATA_DIR: server.dataDir,
     NO_COLOR: "1",
   };
 }
@@ -79,7 +83,21 @@ const cli = (...args: string[]) => run("scripts/cli/main.ts", args);
 beforeAll(async () => {
   server = await startNatsServer({ jetstream: false });
   model = await offlineModel();
-  raw = await connectNats({ servers: server.url });
+  await prepareIdentity(server.dataDir, ROOT);
+  await ensureCredsFile(
+    server.authority!,
+    server.dataDir,
+    { role: "cli", name: "cli-root", root: ROOT, ttlMs: 3_600_000 },
+    60_000,
+  );
+  // A raw observer of both roots (a user with permissions given by the test, not a role).
+  const observer = await server.authority!.mintRaw(
+    "observer",
+    ["agents.probe"],
+    ["agents.>", `${ROOT}.>`],
+    3_600_000,
+  );
+  raw = await connectNats({ servers: server.url, credentials: credsText(observer) });
   raw.subscribe("agents.>", { callback: (_e, m) => void onDefault.push(m.subject) });
   raw.subscribe(s.wildcards.all, { callback: (_e, m) => void onRoot.push(m.subject) });
   await raw.flush();
@@ -103,7 +121,7 @@ afterAll(async () => {
 
 describe(`SWITCHBOARD_SUBJECT_ROOT=${ROOT}`, () => {
   it("the demo agents and Calculator announce themselves under the root", () => {
-    for (const name of TRIO) expect(onRoot).toContain(s.presence(name));
+    for (const name of TRIO) expect(onRoot).toContain(s.presence(name, "process"));
   });
 
   it("the demo script finds the running agents under the root and passes", async () => {
@@ -121,7 +139,7 @@ describe(`SWITCHBOARD_SUBJECT_ROOT=${ROOT}`, () => {
     for (const name of TRIO) expect(output).toMatch(new RegExp(`^${name}\\s+online`, "m"));
   });
 
-  it("switchboard request gets Weather-Bot's answer, as a client that never joins the registry", async () => {
+  it("switchboard request gets Weather-Bot's answer, as a client (another credential) that never joins the registry", async () => {
     const { code, output } = await cli(
       "request",
       "Weather-Bot",
@@ -131,8 +149,10 @@ describe(`SWITCHBOARD_SUBJECT_ROOT=${ROOT}`, () => {
     );
     expect(code).toBe(0);
     expect(output).toContain("Oslo");
-    expect(onRoot).toContain(s.request("Weather-Bot"));
-    expect(onRoot.filter((x) => x.endsWith(".cli-root"))).toEqual([]); // no presence, no heartbeat
+    expect(onRoot).toContain(s.request("Weather-Bot", "cli-root"));
+    const announced = (x: string) =>
+      x.startsWith(`${ROOT}.presence.cli-root.`) || x.startsWith(`${ROOT}.heartbeat.cli-root.`);
+    expect(onRoot.filter(announced)).toEqual([]); // no presence, no heartbeat
   });
 
   it("send, handoff and broadcast reach the agents; tail hears them under the root", async () => {
@@ -146,8 +166,8 @@ describe(`SWITCHBOARD_SUBJECT_ROOT=${ROOT}`, () => {
       const r = await cli(...args);
       expect(r.code, `${args[0]}: ${r.output}`).toBe(0);
     }
-    expect(onRoot).toContain(s.direct("Calculator"));
-    expect(onRoot).toContain(s.all());
+    expect(onRoot).toContain(s.direct("Calculator", "cli"));
+    expect(onRoot).toContain(s.all("cli"));
     await eventually(() => tail.output().includes("Root check"), 5_000);
     tail.child.kill("SIGINT");
     expect(await tail.exited).toBe(0);
@@ -164,23 +184,25 @@ describe(`SWITCHBOARD_SUBJECT_ROOT=${ROOT}`, () => {
     Object.assign(process.env, childEnv()); // as `npm start` gives the dashboard
     const agents: typeof AgentsRoute = await import("../../app/api/agents/route");
     const agent: typeof AgentRoute = await import("../../app/api/agents/[name]/route");
+    const { openSession, SESSION_COOKIE } = await import("../../agents/server/session");
+    const cookie = `${SESSION_COOKIE}=${openSession()}`;
     const spec = { name: "Root-Bot", instructions: "Answer briefly.", tools: ["calculate"] };
     const started = await agents.POST(
       new Request("http://127.0.0.1:3000/api/agents", {
         method: "POST",
-        headers: { host: "127.0.0.1:3000", "content-type": "application/json" },
+        headers: { host: "127.0.0.1:3000", "content-type": "application/json", cookie },
         body: JSON.stringify(spec),
       }),
     );
     expect(started.status, await started.clone().text()).toBe(201);
-    await eventually(() => onRoot.includes(s.presence("Root-Bot")), 5_000);
+    await eventually(() => onRoot.includes(s.presence("Root-Bot", "server")), 5_000);
     const r = await cli("request", "Root-Bot", "hello there");
     expect(r.code, r.output).toBe(0);
     expect(r.output).toContain("Root-Bot");
     const stopped = await agent.DELETE(
       new Request("http://127.0.0.1:3000/api/agents/Root-Bot", {
         method: "DELETE",
-        headers: { host: "127.0.0.1:3000" },
+        headers: { host: "127.0.0.1:3000", cookie },
       }),
       { params: Promise.resolve({ name: "Root-Bot" }) },
     );

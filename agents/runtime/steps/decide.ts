@@ -16,7 +16,7 @@ export async function decide(
   messages: readonly ChatMessage[],
   tools: readonly ToolSpec[],
   signal: AbortSignal,
-  context: { peers: readonly string[]; task: string; onDelta?: (text: string) => void },
+  context: { peers: readonly string[]; onDelta?: (text: string) => void },
 ): Promise<Decision> {
   const turn = await model.complete({
     messages,
@@ -34,12 +34,7 @@ export async function decide(
       const call: ToolCall = {
         id: "recovered_handoff",
         name: "handoff",
-        arguments: JSON.stringify({
-          agent: target,
-          task: context.task,
-          progress: "",
-          reason: turn.content.trim(),
-        }),
+        arguments: JSON.stringify({ agent: target, progress: "", reason: turn.content.trim() }),
       };
       return { turn: { content: "", toolCalls: [call] }, via: "handoff_in_text" };
     }
