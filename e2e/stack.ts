@@ -293,7 +293,7 @@ export interface AgentProcessOptions {
   heartbeatMs: number;
 }
 
-/** One minimal agent in its own process (./agent-process.ts) with its own credential, for SIGKILL tests. */
+/** One minimal agent in its own process (test/fixtures/agent-process.ts) with its own credential, for SIGKILL tests. */
 export async function startAgentProcess(o: AgentProcessOptions): Promise<ManagedProcess> {
   await ensureCredsFile(
     await IdentityAuthority.open(o.dataDir),
@@ -304,7 +304,7 @@ export async function startAgentProcess(o: AgentProcessOptions): Promise<Managed
   const proc = spawnManaged(
     `agent ${o.name}`,
     process.execPath,
-    [...TSX, join(REPO_ROOT, "e2e", "agent-process.ts"), o.name, String(o.heartbeatMs)],
+    [...TSX, join(REPO_ROOT, "test", "fixtures", "agent-process.ts"), o.name, String(o.heartbeatMs)],
     { env: { NATS_URL: o.natsUrl, SWITCHBOARD_DATA_DIR: o.dataDir, SWITCHBOARD_SUBJECT_ROOT: o.root } },
   );
   try {

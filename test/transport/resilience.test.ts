@@ -1,7 +1,8 @@
 // Faults survived: the server dies and comes back; an agent process is killed without warning.
 import { spawn } from "node:child_process";
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
+import { credsPath } from "../../lib/identity";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startNatsServer, type NatsServerHandle } from "../harness/nats-server";
 import { RegistryWatcher } from "../../lib/transport";
@@ -51,13 +52,22 @@ describe("an agent process killed with SIGKILL", () => {
       connection: await connection(server.url),
       observerName: "tester",
     });
-    const creds = join(server.dataDir, "Doomed.creds");
+    const creds = credsPath(server.dataDir, "Doomed");
+    mkdirSync(dirname(creds), { recursive: true });
     const text = await server.credentials({ role: "agent", name: "Doomed", runtime: "process" });
     writeFileSync(creds, text, { mode: 0o600 });
     const child = spawn(
       process.execPath,
-      ["--import", "tsx", "test/fixtures/agent-process.ts", server.url, "Doomed", String(heartbeatMs)],
-      { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, NATS_CREDS: creds } },
+      ["--import", "tsx", "test/fixtures/agent-process.ts", "Doomed", String(heartbeatMs)],
+      {
+        stdio: ["ignore", "pipe", "inherit"],
+        env: {
+          ...process.env,
+          NATS_URL: server.url,
+          SWITCHBOARD_DATA_DIR: server.dataDir,
+          SWITCHBOARD_SUBJECT_ROOT: "agents",
+        },
+      },
     );
     try {
       await new Promise<void>((resolve, reject) => {
