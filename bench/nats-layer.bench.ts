@@ -3,6 +3,7 @@
 // Identity is on for both sides, as in production: every connection presents a credential, the
 // agents' with their role's permissions (sender-bound subjects), the raw baseline's with
 // permissions for its own subjects, so the ratios measure the protocol, not the auth setup.
+// BENCH_AUTH=0 runs both sides without authentication, to measure what identity costs.
 import { fork, type ChildProcess } from "node:child_process";
 import { AgentLink, silentLogger } from "../lib/transport";
 import { connectNats, credsText } from "../lib/transport/connect";
@@ -17,28 +18,26 @@ const BCAST_1 = Number(process.env.BENCH_BCAST ?? 100_000);
 const BCAST_10 = Math.round(BCAST_1 / 5);
 const enc = new TextEncoder();
 
-const server = await startNatsServer({ jetstream: false });
+const AUTH = process.env.BENCH_AUTH !== "0";
+const server = await startNatsServer({ jetstream: false, auth: AUTH });
 const peer = fork(new URL("./peer.ts", import.meta.url).pathname, [server.url], {
   execArgv: ["--import", "tsx"],
 });
 await waitFor(peer, (m) => (m as { ready?: boolean }).ready === true); // the peer is up
 const HOUR = 3_600_000;
-const raw = await server.authority!.mintRaw(
-  "raw",
-  ["bench.raw.>", "_INBOX.>"],
-  ["bench.raw.>", "_INBOX.>"],
-  HOUR,
-);
-const agent = (name: string) => server.credentials({ role: "agent", name, runtime: "process", ttlMs: HOUR });
+const raw = AUTH
+  ? await server.authority!.mintRaw("raw", ["bench.raw.>", "_INBOX.>"], ["bench.raw.>", "_INBOX.>"], HOUR)
+  : "";
+const agent = async (name: string) =>
+  AUTH ? server.credentials({ role: "agent", name, runtime: "process", ttlMs: HOUR }) : "";
+/** No creds text: an anonymous connection (BENCH_AUTH=0). */
+const as = (creds: string) => (creds === "" ? {} : { credentials: credsText(creds) });
 const peerCreds: Record<string, string> = { raw, "Bench-Responder": await agent("Bench-Responder") };
 for (let i = 0; i < 10; i++) peerCreds[`Bench-Receiver-${i}`] = await agent(`Bench-Receiver-${i}`);
 await command(peer, { cmd: "creds", creds: peerCreds });
-const nc = await connectNats({ servers: server.url, credentials: credsText(raw) });
+const nc = await connectNats({ servers: server.url, ...as(raw) });
 const link = await AgentLink.start({
-  connection: await connectNats({
-    servers: server.url,
-    credentials: credsText(await agent("Bench-Requester")),
-  }),
+  connection: await connectNats({ servers: server.url, ...as(await agent("Bench-Requester")) }),
   agent: { name: "Bench-Requester" },
   logger: silentLogger,
   ownsConnection: true,
@@ -119,6 +118,7 @@ try {
       raw_request_per_s: Math.round(median(rows["request/reply sequential"]!.raw)),
       agent_request_per_s: Math.round(median(rows["request/reply sequential"]!.agent)),
       rounds: ROUNDS,
+      auth: AUTH,
     }),
   );
 } finally {

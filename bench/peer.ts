@@ -19,9 +19,11 @@ const receiverClosers: (() => Promise<unknown>)[] = [];
 const send = (m: unknown) => process.send?.(m);
 const enc = new TextEncoder();
 let creds: Creds = {};
+/** An empty creds text: an anonymous connection (the benchmark's BENCH_AUTH=0). */
+const as = (who: string) => (creds[who] ? { credentials: credsText(creds[who]) } : {});
 
 async function conn(who: string): Promise<NatsConnection> {
-  const nc = await connectNats({ servers: url, credentials: credsText(creds[who]!) });
+  const nc = await connectNats({ servers: url, ...as(who) });
   closers.push(() => nc.close());
   return nc;
 }
@@ -54,7 +56,7 @@ async function receivers(mode: "raw" | "agent", n: number, expectEach: number): 
   const local: (() => Promise<unknown>)[] = [];
   for (let i = 0; i < n; i++) {
     const who = mode === "raw" ? "raw" : `Bench-Receiver-${i}`;
-    const nc = await connectNats({ servers: url, credentials: credsText(creds[who]!) });
+    const nc = await connectNats({ servers: url, ...as(who) });
     if (mode === "raw") {
       nc.subscribe("bench.raw.all", {
         callback: (_e, m) => {

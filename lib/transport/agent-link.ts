@@ -35,7 +35,7 @@ import {
 import { LinkClosedError } from "./errors";
 import { InboundCheck, type Inbound } from "./link/inbound";
 import { Presence } from "./link/presence";
-import { Requester } from "./link/requester";
+import { BROADCAST, Requester } from "./link/requester";
 import { isPromise, TaskServer, type Reply } from "./link/task-server";
 import { Wire } from "./link/wire";
 import {
@@ -154,7 +154,7 @@ export class AgentLink implements AsyncDisposable {
   broadcast(content: string, options: SendOptions = {}): AnnouncementMessage {
     const m = this.wire.compose("announcement", { content }, options);
     this.wire.publish(this.subjects.all(this.name), m);
-    this.requester.remember(m.id, { kind: "broadcast" });
+    this.requester.remember(m.id, BROADCAST);
     return m;
   }
 

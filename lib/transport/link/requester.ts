@@ -24,11 +24,16 @@ export interface WaitOptions {
   readonly onStream?: ((chunk: StreamMessage) => void) | undefined;
 }
 
+/** What we remember of a send we do not wait for: a task (only its target may answer) or a broadcast. */
+export type Sent = { readonly kind: "task"; readonly to: string } | typeof BROADCAST;
+/** One object for every broadcast: nothing per send to remember but the id. */
+export const BROADCAST = { kind: "broadcast" } as const;
+
 export class Requester {
   private readonly pending = new PendingRequests();
   /** Tasks sent without waiting and broadcasts, whose answers we accept (broadcasts get many). */
   /** For a task, who it went to (only they may answer); for a broadcast, anyone may. */
-  private readonly sent = new Map<string, { kind: "task"; to: string } | { kind: "broadcast" }>();
+  private readonly sent = new Map<string, Sent>();
 
   constructor(
     private readonly wire: Wire,
@@ -43,7 +48,7 @@ export class Requester {
   }
 
   /** Remembers a task or broadcast sent without waiting, so its answers are accepted. */
-  remember(id: string, sent: { kind: "task"; to: string } | { kind: "broadcast" }): void {
+  remember(id: string, sent: Sent): void {
     this.sent.set(id, sent);
     if (this.sent.size > REMEMBERED_SENDS) {
       const oldest = this.sent.keys().next().value;
