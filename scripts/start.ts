@@ -41,7 +41,7 @@ async function main(): Promise<void> {
   } else {
     mkdirSync(dataDir, { recursive: true });
     const logPath = resolve(dataDir, "nats-server.log");
-    const log = openSync(logPath, "a");
+    const log = openSync(logPath, "a", 0o600);
     const configPath = renderNatsConfig(dataDir, authority.serverConfigPath, dashboardOrigins(dashboardPort));
     const nats = await startNatsServer({ configPath, stdio: ["ignore", log, log] });
     supervise("nats-server", nats, `see ${logPath}`);
