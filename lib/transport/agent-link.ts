@@ -364,7 +364,7 @@ export class AgentLink implements AsyncDisposable {
         return this.presence.answerDiscover();
       case "presence":
       case "heartbeat":
-        return; // never routed here: misrouting() refuses them on our subjects
+        return; // never routed here: Routes refuses them on our subjects
     }
   }
 

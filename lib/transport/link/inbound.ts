@@ -5,7 +5,7 @@
  */
 import { decodeMessage, type AgentMessage, type Subjects, type TaskMessage } from "../../protocol";
 import type { Rejections } from "../rejections";
-import { misrouting, type Inbound } from "./routing";
+import { Routes, type Inbound } from "./routing";
 
 export type { Inbound };
 
@@ -19,10 +19,14 @@ export interface InboundOptions {
 }
 
 export class InboundCheck {
+  private readonly routes: Routes;
+
   constructor(
     private readonly o: InboundOptions,
     readonly rejections: Rejections,
-  ) {}
+  ) {
+    this.routes = new Routes(o.name, o.subjects);
+  }
 
   /** Decodes and checks bytes that arrived on `subject`; null when dropped. */
   decode(kind: Inbound, subject: string, data: Uint8Array): AgentMessage | null {
@@ -36,8 +40,8 @@ export class InboundCheck {
 
   /** Checks an already decoded message against the subject it came on; null when dropped. */
   check(kind: Inbound, subject: string, m: AgentMessage): AgentMessage | null {
-    const { name, subjects, maxHops } = this.o;
-    const problem = misrouting(kind, m, subject, name, subjects);
+    const { maxHops } = this.o;
+    const problem = this.routes.problem(kind, m, subject);
     if (problem !== null) {
       this.rejections.record(problem.reason, problem.detail, subject);
       return null;
