@@ -12,18 +12,13 @@ import { IdentityAuthority } from "../lib/identity";
 import { RegistryWatcher } from "../lib/transport";
 import { connectNats, credsFile } from "../lib/transport/connect";
 import { CLI_NAME, prepareIdentity } from "./identity";
-import {
-  dashboardOrigins,
-  isPortInUse,
-  NATS_HOST,
-  NATS_PORT,
-  renderNatsConfig,
-  startNatsServer,
-  waitForPort,
-} from "./nats";
+import { dashboardOrigins, isPortInUse, NATS_HOST, NATS_PORT, renderNatsConfig, waitForPort } from "./nats";
+import { NatsSupervisor } from "./nats-supervisor";
 import { buildDashboard, serveDashboard } from "./next-app";
 
 const children: ChildProcess[] = [];
+/** nats-server, restarted when it dies (scripts/nats-supervisor.ts); undefined when one was already running. */
+let natsServer: NatsSupervisor | undefined;
 let stopping = false;
 
 async function main(): Promise<void> {
@@ -43,9 +38,14 @@ async function main(): Promise<void> {
     const logPath = resolve(dataDir, "nats-server.log");
     const log = openSync(logPath, "a", 0o600);
     const configPath = renderNatsConfig(dataDir, authority.serverConfigPath, dashboardOrigins(dashboardPort));
-    const nats = await startNatsServer({ configPath, stdio: ["ignore", log, log] });
-    supervise("nats-server", nats, `see ${logPath}`);
-    await waitForPort(NATS_HOST, NATS_PORT);
+    natsServer = await NatsSupervisor.start({
+      configPath,
+      host: NATS_HOST,
+      port: NATS_PORT,
+      stdio: ["ignore", log, log],
+      log: (line) => console.log(`[start] ${line}`),
+      onGiveUp: (why) => fail(`${why}; see ${logPath}`),
+    });
     console.log(
       `[start] nats-server: ${natsUrl}, ws://${NATS_HOST}:9222, monitoring http://${NATS_HOST}:8222 (log: .data/nats-server.log)`,
     );
@@ -117,7 +117,7 @@ function supervise(name: string, child: ChildProcess, hint: string): void {
   });
 }
 
-/** Agents first (they announce offline over NATS), then the server. */
+/** Agents first (they announce offline over NATS), then the dashboard, then nats-server. */
 async function stopChildren(): Promise<void> {
   for (const c of [...children].reverse()) {
     if (c.exitCode !== null || c.signalCode !== null) continue;
@@ -125,6 +125,7 @@ async function stopChildren(): Promise<void> {
     c.kill("SIGTERM");
     await Promise.race([exited, new Promise((r) => setTimeout(r, 3_000))]);
   }
+  await natsServer?.stop();
 }
 
 function fail(message: string): void {
