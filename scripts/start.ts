@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, openSync } from "node:fs";
 import { resolve } from "node:path";
 import { readConfig } from "../lib/config";
-import { IdentityAuthority } from "../lib/identity";
+import { IdentityAuthority, saveDashboardToken } from "../lib/identity";
 import { RegistryWatcher } from "../lib/transport";
 import { connectNats, credsFile } from "../lib/transport/connect";
 import { CLI_NAME, prepareIdentity } from "./identity";
@@ -57,6 +57,7 @@ async function main(): Promise<void> {
   buildDashboard();
   // The login token: whoever opens the URL below first gets the dashboard's session cookie.
   const token = config.dashboardToken ?? IdentityAuthority.token();
+  saveDashboardToken(dataDir, token); // for `switchboard login-link` (another browser's sign-in)
   const web = serveDashboard(dashboardPort, {
     ...shared,
     NATS_WS_URL: config.natsWsUrl,

@@ -3,10 +3,13 @@
  * stricter: the token works once). A right token starts a session (./session.ts) and sends the
  * browser to the dashboard; a wrong or used one gets a plain page saying where a working URL
  * comes from. Once used, the token is worth nothing to whoever reads it later in a terminal's
- * scrollback, a shell history or a browser's history.
+ * scrollback, a shell history or a browser's history. Another browser signs in with a link that
+ * `switchboard login-link` derives from the token (lib/identity/login-links.ts): signed, short-lived,
+ * and also good once.
  */
 import "server-only";
 import { createHash, timingSafeEqual } from "node:crypto";
+import { checkLoginToken } from "../../lib/identity";
 import { hostAllowed } from "./http";
 import { openSession, sessionCookie, sessionId, sessionValid } from "./session";
 
@@ -38,16 +41,24 @@ export function login(req: Request, s: LoginSettings): Response {
       "Start the dashboard with `npm start`: it makes a token and prints the URL to open.",
     ]);
   const given = url.searchParams.get("token") ?? "";
-  const right = digest(s.token);
-  const key = right.toString("base64url");
-  // Digests have equal lengths, so the comparison takes the same time whatever was sent.
-  if (given === "" || used.has(key) || !timingSafeEqual(digest(given), right))
+  const key = acceptedKey(s.token, given);
+  if (key === undefined || used.has(key))
     return page(401, "Sign in", [
       "Open the URL `npm start` printed (http://…/login?token=…) in this browser.",
-      "It works once: if it was used already, or this is another browser, restart `npm start` for a new one.",
+      "Each link works once: for another browser, or if it was used already, run `npm run cli -- login-link` for a new one.",
     ]);
   used.add(key);
   return toDashboard(sessionCookie(openSession(), url.protocol === "https:"));
+}
+
+/** What a right token is remembered by (so it works once); undefined for a wrong one. */
+function acceptedKey(token: string, given: string): string | undefined {
+  if (given === "") return undefined;
+  const derived = checkLoginToken(token, given);
+  if (derived.ok) return `link:${derived.key}`;
+  const right = digest(token);
+  // Digests have equal lengths, so the comparison takes the same time whatever was sent.
+  return timingSafeEqual(digest(given), right) ? `token:${right.toString("base64url")}` : undefined;
 }
 
 /** 303: the browser follows with a GET to the dashboard (and drops the token from its address bar). */

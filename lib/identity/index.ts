@@ -10,3 +10,11 @@ export {
   type MintRequest,
 } from "./authority";
 export { credentialInfo, credsDir, credsPath, ensureCredsFile, type CredentialInfo } from "./creds-files";
+export {
+  checkLoginToken,
+  dashboardTokenPath,
+  deriveLoginToken,
+  MAX_LINK_TTL_MS,
+  readDashboardToken,
+  saveDashboardToken,
+} from "./login-links";

@@ -10,12 +10,24 @@ import { CliError, UsageError, type Command, type GlobalOptions } from "./common
 import { creds } from "./creds";
 import { cliCredsPath } from "./credential";
 import { doctor } from "./doctor";
+import { loginLink } from "./login-link";
 import { ls } from "./ls";
 import { broadcast, handoff, request, send } from "./send";
 import { tail } from "./tail";
 import { whoami } from "./whoami";
 
-const COMMANDS: readonly Command[] = [ls, tail, send, request, handoff, broadcast, whoami, creds, doctor];
+const COMMANDS: readonly Command[] = [
+  ls,
+  tail,
+  send,
+  request,
+  handoff,
+  broadcast,
+  whoami,
+  creds,
+  loginLink,
+  doctor,
+];
 
 const GLOBAL_OPTIONS = {
   nats: { type: "string" },

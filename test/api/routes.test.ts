@@ -16,6 +16,7 @@ import type * as AgentsRoute from "../../app/api/agents/route";
 import type * as IdentityRoute from "../../app/api/identity/route";
 import type * as LlmRoute from "../../app/api/llm/v1/[...path]/route";
 import type * as LoginRoute from "../../app/login/route";
+import { deriveLoginToken } from "../../lib/identity";
 
 // The browser's WebSocket, for connecting the way a tab does (Node 20 has none of its own).
 (globalThis as { WebSocket?: unknown }).WebSocket ??= WebSocket;
@@ -182,6 +183,24 @@ describe("/login: the one-time URL npm start prints", () => {
     const r = login.GET(request(path, { session: false }));
     expect(r.status).toBe(401);
     expect(r.headers.get("set-cookie")).toBeNull();
+  });
+
+  it("takes a link from `switchboard login-link` once, and refuses a tampered, expired or foreign one", () => {
+    const link = deriveLoginToken(TOKEN, 60_000);
+    const first = login.GET(request(`/login?token=${link}`, { session: false }));
+    expect(first.status).toBe(303);
+    expect(first.headers.get("set-cookie")).toMatch(/^switchboard_session=/);
+    expect(login.GET(request(`/login?token=${link}`, { session: false })).status).toBe(401);
+    const fresh = deriveLoginToken(TOKEN, 60_000);
+    const tampered = fresh.replace(/\.(\d+)\./, (_m, exp: string) => `.${Number(exp) + 3_600_000}.`);
+    for (const bad of [
+      tampered,
+      deriveLoginToken(TOKEN, 1_000, Date.now() - 2_000), // expired a second ago
+      deriveLoginToken(IdentityAuthority.token(), 60_000), // another dashboard's
+    ])
+      expect(login.GET(request(`/login?token=${bad}`, { session: false })).status, bad).toBe(401);
+    // Only the untampered one of them works afterwards.
+    expect(login.GET(request(`/login?token=${fresh}`, { session: false })).status).toBe(303);
   });
 
   it("sends a browser that is signed in already straight to the dashboard", () => {
