@@ -28,6 +28,7 @@ describe("readConfig", () => {
   const good: Record<ConfigVariable, [string, keyof typeof DEFAULTS, unknown]> = {
     NATS_URL: ["nats://10.0.0.2:4333", "natsUrl", "nats://10.0.0.2:4333"],
     NATS_WS_URL: ["wss://nats.example.com:443", "natsWsUrl", "wss://nats.example.com:443"],
+    NATS_MONITOR_URL: ["http://10.0.0.2:8222", "natsMonitorUrl", "http://10.0.0.2:8222"],
     SWITCHBOARD_SUBJECT_ROOT: ["team1.agents", "subjectRoot", "team1.agents"],
     LLM_BASE_URL: ["https://llm.example.com/v1", "llmBaseUrl", "https://llm.example.com/v1"],
     LLM_MODEL: ["qwen3-8b", "llmModel", "qwen3-8b"],

@@ -22,6 +22,7 @@ export const LLM_OFFLINE_MODES = ["allow", "never"] as const;
 export const DEFAULTS = {
   natsUrl: "nats://127.0.0.1:4222",
   natsWsUrl: "ws://127.0.0.1:9222",
+  natsMonitorUrl: "http://127.0.0.1:8222",
   subjectRoot: DEFAULT_ROOT,
   llmBaseUrl: "http://localhost:1234/v1",
   llmModel: undefined,
@@ -130,6 +131,7 @@ export const Config = z
   .object({
     NATS_URL: setting(url(["nats", "tls"], DEFAULTS.natsUrl, "nats"), DEFAULTS.natsUrl),
     NATS_WS_URL: setting(url(["ws", "wss"], DEFAULTS.natsWsUrl), DEFAULTS.natsWsUrl),
+    NATS_MONITOR_URL: setting(url(["http", "https"], DEFAULTS.natsMonitorUrl), DEFAULTS.natsMonitorUrl),
     SWITCHBOARD_SUBJECT_ROOT: setting(subjectRoot, DEFAULTS.subjectRoot),
     LLM_BASE_URL: setting(url(["http", "https"], DEFAULTS.llmBaseUrl), DEFAULTS.llmBaseUrl),
     LLM_MODEL: optionalSetting(z.string()),
@@ -172,6 +174,8 @@ export const Config = z
     natsUrl: e.NATS_URL,
     /** NATS over WebSocket, for the dashboard in the browser. */
     natsWsUrl: e.NATS_WS_URL,
+    /** nats-server's monitoring endpoint (doctor's JetStream check). */
+    natsMonitorUrl: e.NATS_MONITOR_URL,
     /** The subject root of the whole mesh. */
     subjectRoot: e.SWITCHBOARD_SUBJECT_ROOT,
     /** An OpenAI-compatible server (LM Studio by default). */

@@ -1,7 +1,8 @@
 /**
  * `switchboard doctor`: is this machine ready? Checks, in order, that the CLI's credential is
  * usable (./doctor-identity.ts), that NATS takes it over TCP and that the WebSocket listener (the
- * dashboard's way in) answers and wants credentials, that an OpenAI-compatible LLM lists models
+ * dashboard's way in) answers and wants credentials, that JetStream is on with room on its disk
+ * (./doctor-jetstream.ts, from the monitoring endpoint), that an OpenAI-compatible LLM lists models
  * and completes a prompt, and that an agent started here answers a request. One line per check,
  * with a `fix:` line under each failure (and under a warning: a passing check that has a fix).
  * `runDoctor` does the checking, `printCheck` the printing.
@@ -22,6 +23,7 @@ import { out, seconds, shortId, str, type Command } from "./common";
 import { connectProblem, isAuthRefusal } from "./connect";
 import type { Credential } from "./credential";
 import { checkCredential, checkServer, type IdentityState } from "./doctor-identity";
+import { checkJetStream } from "./doctor-jetstream";
 import { styleFor, type Style } from "./format";
 
 export interface DoctorOptions {
@@ -29,6 +31,8 @@ export interface DoctorOptions {
   readonly natsUrl: string;
   /** Default: NATS_WS_URL's setting. */
   readonly wsUrl: string;
+  /** nats-server's monitoring endpoint. Default: NATS_MONITOR_URL's setting. */
+  readonly monitorUrl: string;
   /** OpenAI-compatible base URL. Default: LLM_BASE_URL's setting (LM Studio). */
   readonly llmBaseUrl: string;
   /** Default: LLM_API_KEY's setting. */
@@ -75,6 +79,7 @@ function doctorDefaults(c: Config): DoctorOptions {
   return {
     natsUrl: c.natsUrl,
     wsUrl: c.natsWsUrl,
+    monitorUrl: c.natsMonitorUrl,
     llmBaseUrl: c.llmBaseUrl,
     llmApiKey: c.llmApiKey,
     root: c.subjectRoot,
@@ -118,6 +123,7 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorReport> {
     // With NATS down altogether, the websocket block is not what needs fixing.
     return r.ok || r.fix !== undefined ? r : { ...r, fix: natsDown ? FIX.nats : FIX.ws };
   });
+  await record("JetStream", () => checkJetStream(o.monitorUrl, natsTimeout));
   await record("LLM", async () => {
     const r = await checkLlm(o);
     if (r.ok || o.offlineFallbackUrl === undefined || o.offlineFallbackUrl === o.llmBaseUrl) return r;
@@ -325,14 +331,20 @@ function printCheck(c: Check, s: Style): string {
 
 export const doctor: Command = {
   name: "doctor",
-  summary: "check the CLI's credential, NATS (TCP and WebSocket), the LLM and an agent round trip",
+  summary: "check the CLI's credential, NATS (TCP and WebSocket), JetStream, the LLM and an agent round trip",
   usage: [
-    "doctor [--ws URL] [--llm URL] [--model NAME]",
+    "doctor [--ws URL] [--monitor URL] [--llm URL] [--model NAME]",
     `  --ws URL      NATS WebSocket URL (default NATS_WS_URL or ${DEFAULTS.natsWsUrl})`,
+    `  --monitor URL nats-server's monitoring endpoint (default NATS_MONITOR_URL or ${DEFAULTS.natsMonitorUrl})`,
     `  --llm URL     OpenAI-compatible base URL (default LLM_BASE_URL or ${DEFAULTS.llmBaseUrl})`,
     "  --model NAME  model for the test completion (default LLM_MODEL or the first listed)",
   ],
-  options: { ws: { type: "string" }, llm: { type: "string" }, model: { type: "string" } },
+  options: {
+    ws: { type: "string" },
+    monitor: { type: "string" },
+    llm: { type: "string" },
+    model: { type: "string" },
+  },
   takesArguments: false,
   async run(g, values) {
     const defaults = doctorDefaults(g.config);
@@ -343,6 +355,7 @@ export const doctor: Command = {
       natsUrl: g.nats,
       credsPath: g.credsPath,
       wsUrl: str(values, "ws") ?? defaults.wsUrl,
+      monitorUrl: str(values, "monitor") ?? defaults.monitorUrl,
       llmBaseUrl: str(values, "llm") ?? defaults.llmBaseUrl,
       // An LLM named on the command line is the one to check, with no fallback.
       ...(str(values, "llm") === undefined ? {} : { offlineFallbackUrl: undefined }),

@@ -113,7 +113,7 @@ function cliCredential(name: string): Promise<string> {
 
 let server: NatsServerHandle;
 beforeAll(async () => {
-  server = await startNatsServer({ jetstream: false }); // the CLI uses none
+  server = await startNatsServer(); // JetStream on, as under npm start (doctor checks it)
   await cliCredential("cli");
 });
 afterAll(() => server.stop());
@@ -586,7 +586,17 @@ describe("doctor", () => {
   afterAll(() => model.close());
 
   it("passes against a running NATS (TCP and WebSocket) and an LLM", async () => {
-    const r = await run(["doctor", "--nats", server.url, "--ws", server.wsUrl, "--llm", model.url]);
+    const r = await run([
+      "doctor",
+      "--nats",
+      server.url,
+      "--ws",
+      server.wsUrl,
+      "--monitor",
+      server.monitorUrl,
+      "--llm",
+      model.url,
+    ]);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     const checks = lines(r.stdout).filter((l) => /^[✓✗] /.test(l));
@@ -594,20 +604,32 @@ describe("doctor", () => {
       "✓ credential",
       "✓ NATS (TCP)",
       "✓ NATS (WebSocket)",
+      "✓ JetStream",
       "✓ LLM",
       "✓ agent round trip",
     ]);
     expect(r.stdout).toMatch(/^✓ credential\s+cli \(cli\) from .*cli\.creds, expires in 29d/m);
     expect(r.stdout).toMatch(/^✓ NATS \(WebSocket\)\s+.*refuses connections without a credential$/m);
     expect(r.stdout).toMatch(/^✓ agent round trip\s+doctor-probe-\w+ started and answered cli's request/m);
+    expect(r.stdout).toMatch(/^✓ JetStream\s+on: .* on disk, .* in memory, \d+ streams; .* free at /m);
     expect(r.stdout).not.toContain("fix:");
-    expect(r.stdout).toContain("all 5 checks passed");
+    expect(r.stdout).toContain("all 6 checks passed");
   });
 
   it("fails with the LM Studio fix when the LLM is not there", async () => {
     const port = await closedPort();
     const llm = `http://127.0.0.1:${port}/v1`;
-    const r = await run(["doctor", "--nats", server.url, "--ws", server.wsUrl, "--llm", llm]);
+    const r = await run([
+      "doctor",
+      "--nats",
+      server.url,
+      "--ws",
+      server.wsUrl,
+      "--monitor",
+      server.monitorUrl,
+      "--llm",
+      llm,
+    ]);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/^✓ NATS \(TCP\)/m);
     expect(r.stdout).toMatch(/^✓ agent round trip/m);
@@ -615,7 +637,38 @@ describe("doctor", () => {
       new RegExp(`^✗ LLM\\s+${llm.replace(/[.:/]/g, "\\$&")}: .*connection refused$`, "m"),
     );
     expect(r.stdout).toContain(`    ${LM_STUDIO_FIX}`);
-    expect(r.stdout).toContain("1 of 5 checks failed");
+    expect(r.stdout).toContain("1 of 6 checks failed");
+  });
+
+  it("fails JetStream with its fix when it is off, or when there is no monitoring endpoint", async () => {
+    const off = await startNatsServer({ jetstream: false });
+    try {
+      const r = await runDoctor({
+        natsUrl: server.url,
+        wsUrl: server.wsUrl,
+        monitorUrl: off.monitorUrl,
+        dataDir: server.dataDir,
+        llmBaseUrl: model.url,
+      });
+      const js = r.checks.find((c) => c.name === "JetStream")!;
+      expect(js).toMatchObject({ ok: false, detail: "JetStream is off on this server" });
+      expect(js.fix).toContain("jetstream");
+      expect(r.ok).toBe(false);
+    } finally {
+      await off.stop();
+    }
+    const nowhere = `http://127.0.0.1:${await closedPort()}`;
+    const r = await runDoctor({
+      natsUrl: server.url,
+      wsUrl: server.wsUrl,
+      monitorUrl: nowhere,
+      dataDir: server.dataDir,
+      llmBaseUrl: model.url,
+    });
+    const js = r.checks.find((c) => c.name === "JetStream")!;
+    expect(js.ok).toBe(false);
+    expect(js.detail).toContain(`no monitoring endpoint at ${nowhere}`);
+    expect(js.fix).toContain("--monitor");
   });
 
   it("fails with the NATS fix when NATS is not there", async () => {
@@ -626,6 +679,8 @@ describe("doctor", () => {
       `nats://127.0.0.1:${port}`,
       "--ws",
       server.wsUrl,
+      "--monitor",
+      server.monitorUrl,
       "--llm",
       model.url,
     ]);
@@ -641,6 +696,7 @@ describe("doctor", () => {
     const report = await runDoctor({
       natsUrl: server.url,
       wsUrl: server.wsUrl,
+      monitorUrl: server.monitorUrl,
       dataDir: server.dataDir,
       llmBaseUrl: down,
       offlineFallbackUrl: model.url,
@@ -652,6 +708,7 @@ describe("doctor", () => {
     const without = await runDoctor({
       natsUrl: server.url,
       wsUrl: server.wsUrl,
+      monitorUrl: server.monitorUrl,
       dataDir: server.dataDir,
       llmBaseUrl: down,
     });
@@ -663,12 +720,20 @@ describe("doctor", () => {
     const report = await runDoctor({
       natsUrl: server.url,
       wsUrl: server.wsUrl,
+      monitorUrl: server.monitorUrl,
       dataDir: server.dataDir,
       llmBaseUrl: model.url,
       onCheck: (c) => seen.push(c.name),
     });
     expect(report.ok).toBe(true);
-    expect(seen).toEqual(["credential", "NATS (TCP)", "NATS (WebSocket)", "LLM", "agent round trip"]);
+    expect(seen).toEqual([
+      "credential",
+      "NATS (TCP)",
+      "NATS (WebSocket)",
+      "JetStream",
+      "LLM",
+      "agent round trip",
+    ]);
     const llm = report.checks.find((c) => c.name === "LLM");
     expect(llm?.detail).toContain("Switchboard's offline model");
     expect(llm?.detail).toContain("switchboard-offline answered in");
@@ -685,7 +750,19 @@ describe("doctor", () => {
     await sleep(2_100); // past Doc-Expired's second (the JWT counts whole seconds)
 
     const doctorAs = (name: string) =>
-      run(["doctor", "--as", name, "--nats", server.url, "--ws", server.wsUrl, "--llm", model.url]);
+      run([
+        "doctor",
+        "--as",
+        name,
+        "--nats",
+        server.url,
+        "--ws",
+        server.wsUrl,
+        "--monitor",
+        server.monitorUrl,
+        "--llm",
+        model.url,
+      ]);
     const [missing, expired, revoked] = await Promise.all([
       doctorAs("Doc-Missing"),
       doctorAs("Doc-Expired"),
@@ -722,7 +799,7 @@ describe("doctor", () => {
       expect(r.stdout).toMatch(/^✓ NATS \(WebSocket\)/m);
       expect(r.stdout).toMatch(/^✓ LLM/m);
       expect(r.stdout).toMatch(/^✗ agent round trip\s+skipped: NATS does not take the credential$/m);
-      expect(r.stdout).toContain("3 of 5 checks failed");
+      expect(r.stdout).toContain("3 of 6 checks failed");
     }
   }, 60_000);
 
@@ -736,12 +813,14 @@ describe("doctor", () => {
       server.url,
       "--ws",
       server.wsUrl,
+      "--monitor",
+      server.monitorUrl,
       "--llm",
       model.url,
     ]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^! credential\s+Doc-Soon \(cli\) from .*: expires in 1h 5\dm$/m);
     expect(r.stdout).toContain("    fix: renew it: `switchboard creds issue Doc-Soon --role cli`");
-    expect(r.stdout).toContain("all 5 checks passed");
+    expect(r.stdout).toContain("all 6 checks passed");
   });
 });

@@ -81,7 +81,7 @@ async function run(script: string, args: string[] = [], env?: NodeJS.ProcessEnv)
 const cli = (...args: string[]) => run("scripts/cli/main.ts", args);
 
 beforeAll(async () => {
-  server = await startNatsServer({ jetstream: false });
+  server = await startNatsServer();
   model = await offlineModel();
   await prepareIdentity(server.dataDir, ROOT);
   await ensureCredsFile(
@@ -174,7 +174,15 @@ describe(`SWITCHBOARD_SUBJECT_ROOT=${ROOT}`, () => {
   }, 60_000);
 
   it("switchboard doctor's agent round trip runs under the root", async () => {
-    const { code, output } = await cli("doctor", "--ws", server.wsUrl, "--llm", model.url);
+    const { code, output } = await cli(
+      "doctor",
+      "--ws",
+      server.wsUrl,
+      "--monitor",
+      server.monitorUrl,
+      "--llm",
+      model.url,
+    );
     expect(output).toMatch(/^✓ agent round trip/m);
     expect(code).toBe(0);
     expect(onRoot.some((x) => x.startsWith(`${ROOT}.request.doctor-probe-`))).toBe(true);
