@@ -84,5 +84,9 @@ describe("subjects", () => {
     expect(s.parse("agents.response.a.id1")).toBeNull();
     expect(s.parse("agents.handoff.a.from.b")).toBeNull();
     expect(s.parse("agentsX.all.a")).toBeNull();
+    expect(s.parse("agents.direct..b")).toBeNull(); // empty tokens
+    expect(s.parse("agents.all.")).toBeNull();
+    expect(s.parse("agents.response.a.id.b.c")).toBeNull(); // one token too many
+    expect(s.parse("agents.")).toBeNull();
   });
 });

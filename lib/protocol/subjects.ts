@@ -84,7 +84,7 @@ function runtimeToken(r: string): AgentRuntime {
 }
 
 function build(root: string): Subjects {
-  const rootTokens = root.split(".").length;
+  const prefix = `${root}.`;
   const name = (n: string, what?: string) => assertAgentName(n, what);
   const sender = (n: string) => assertAgentName(n, "sender name");
   return {
@@ -112,30 +112,37 @@ function build(root: string): Subjects {
       heartbeat: `${root}.heartbeat.*.*`,
     },
     parse(subject) {
-      if (!subject.startsWith(`${root}.`)) return null;
-      const t = subject.split(".").slice(rootTokens);
-      const [kind, a, b, c] = t;
+      // Token by token with indexOf rather than split(): every message a dashboard or a registry
+      // receives is parsed, and this allocates only the tokens it returns.
+      if (!subject.startsWith(prefix)) return null;
+      const tokens: string[] = [];
+      let at = prefix.length;
+      while (tokens.length < 5) {
+        const dot = subject.indexOf(".", at);
+        const token = dot === -1 ? subject.slice(at) : subject.slice(at, dot);
+        if (token === "") return null;
+        tokens.push(token);
+        if (dot === -1) break;
+        at = dot + 1;
+      }
+      if (tokens.length === 5) return null; // more tokens than any subject of ours has
+      const [kind, a, b, c] = tokens;
+      const n = tokens.length;
       switch (kind) {
         case "all":
         case "discover":
-          return t.length === 2 && a !== undefined ? { kind, from: a } : null;
+          return n === 2 ? { kind, from: a! } : null;
         case "direct":
         case "request":
         case "cancel":
-          return t.length === 3 && a !== undefined && b !== undefined ? { kind, to: a, from: b } : null;
+          return n === 3 ? { kind, to: a!, from: b! } : null;
         case "presence":
         case "heartbeat":
-          return t.length === 3 && a !== undefined && b !== undefined && RUNTIMES.has(b)
-            ? { kind, from: a, runtime: b as AgentRuntime }
-            : null;
+          return n === 3 && RUNTIMES.has(b!) ? { kind, from: a!, runtime: b as AgentRuntime } : null;
         case "response":
-          return t.length === 4 && a !== undefined && b !== undefined && c !== undefined
-            ? { kind, to: a, id: b, from: c }
-            : null;
+          return n === 4 ? { kind, to: a!, id: b!, from: c! } : null;
         case "handoff":
-          return t.length === 4 && a !== undefined && b === "to" && c !== undefined
-            ? { kind, from: a, to: c }
-            : null;
+          return n === 4 && b === "to" ? { kind, from: a!, to: c! } : null;
         default:
           return null;
       }
