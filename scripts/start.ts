@@ -35,6 +35,9 @@ async function main(): Promise<void> {
     console.log(`[start] a NATS server already listens on ${NATS_HOST}:${NATS_PORT}; using it`);
   } else {
     mkdirSync(dataDir, { recursive: true });
+    // No server ran, so no dashboard or CLI of this installation is minting now (see compactIssued).
+    const dropped = authority.compactIssued();
+    if (dropped > 0) console.log(`[start] dropped ${dropped} expired credentials from the issued log`);
     const logPath = resolve(dataDir, "nats-server.log");
     const log = openSync(logPath, "a", 0o600);
     const configPath = renderNatsConfig(dataDir, authority.serverConfigPath, dashboardOrigins(dashboardPort));

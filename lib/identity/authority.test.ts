@@ -148,6 +148,16 @@ describe("revocation", () => {
     ).rejects.toThrow(/revoked/);
   });
 
+  it("compacts the issued log to the credentials still alive", async () => {
+    const a = await IdentityAuthority.open(dataDir());
+    await a.mint({ role: "cli", name: "old", root: "agents", ttlMs: 1_000 });
+    await a.mint({ role: "cli", name: "kept", root: "agents", ttlMs: 60_000 });
+    expect(a.compactIssued(Date.now() + 5_000)).toBe(1);
+    expect(a.issuedTo("old")).toEqual([]);
+    expect(a.issuedTo("kept")).toHaveLength(1);
+    expect(a.compactIssued(Date.now() + 5_000)).toBe(0);
+  });
+
   it("skips a torn line in the issued log instead of failing", async () => {
     const dir = dataDir();
     const a = await IdentityAuthority.open(dir);
