@@ -40,6 +40,10 @@ export const DEFAULTS = {
   natsCreds: undefined,
   dashboardToken: undefined,
   natsServerBin: undefined,
+  logMaxAgeMs: 7 * 24 * 3_600_000,
+  logMaxBytes: 2 ** 30,
+  deliveryTtlMs: 3_600_000,
+  outboxMaxBytes: 8 * 2 ** 20,
   demoStepTimeoutMs: 60_000,
   debug: false,
   noColor: false,
@@ -163,6 +167,13 @@ export const Config = z
       z.string().regex(/^[A-Za-z0-9_-]{32,128}$/, "must be 32 to 128 letters, digits, - or _"),
     ),
     NATS_SERVER_BIN: optionalSetting(z.string()),
+    LOG_MAX_AGE_MS: setting(
+      whole("a whole number of milliseconds", 60_000, 365 * 24 * 3_600_000),
+      DEFAULTS.logMaxAgeMs,
+    ),
+    LOG_MAX_BYTES: setting(whole("a whole number of bytes", 2 ** 20, 2 ** 50), DEFAULTS.logMaxBytes),
+    DELIVERY_TTL_MS: setting(ms, DEFAULTS.deliveryTtlMs),
+    OUTBOX_MAX_BYTES: setting(whole("a whole number of bytes", 2 ** 20, 2 ** 32), DEFAULTS.outboxMaxBytes),
     DEMO_STEP_TIMEOUT_MS: setting(ms, DEFAULTS.demoStepTimeoutMs),
     SWITCHBOARD_DEBUG: setting(flag, DEFAULTS.debug),
     // https://no-color.org: any non-empty value turns colors off.
@@ -208,6 +219,14 @@ export const Config = z
     natsCreds: e.NATS_CREDS,
     /** The dashboard's login token, made by `npm start` (the URL it prints carries it). */
     dashboardToken: e.DASHBOARD_TOKEN,
+    /** How long the log keeps a message (JetStream max_age of the log stream). */
+    logMaxAgeMs: e.LOG_MAX_AGE_MS,
+    /** How much the log may hold before its oldest messages go (max_bytes). */
+    logMaxBytes: e.LOG_MAX_BYTES,
+    /** How long a task to an agent that is away waits for it; older ones are dropped as expired. */
+    deliveryTtlMs: e.DELIVERY_TTL_MS,
+    /** What a link may hold while the server is unreachable before a send fails as outbox full. */
+    outboxMaxBytes: e.OUTBOX_MAX_BYTES,
     /** The nats-server binary; `undefined`: PATH, then /usr/sbin and /usr/local/bin. */
     natsServerBin: e.NATS_SERVER_BIN,
     /** How long each step of `npm run demo:script` may take. */

@@ -108,5 +108,7 @@ function holder(c: IssuedCredential): string {
       return "the command line";
     case "dashboard":
       return "the dashboard server";
+    case "admin":
+      return "the installation's administrator";
   }
 }

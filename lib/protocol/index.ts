@@ -75,3 +75,11 @@ export {
 } from "./codec";
 export { HopLimitError, InvalidMessageError, InvalidNameError, MessageTooLargeError } from "./errors";
 export { ERROR_CODES, isErrorCode, type ErrorCode } from "./error-codes";
+export {
+  DELIVERY_KINDS,
+  LOGGED_KINDS,
+  inboxPrefix,
+  logLayout,
+  type DeliveryKind,
+  type LogLayout,
+} from "./log";

@@ -72,12 +72,43 @@ describe("the roles table", () => {
     ])
       expect(allowed(sub, subject), subject).toBe(false);
     expect(sub).not.toContain("agents.>");
+    expect(sub).toContain("_INBOX_Bob.>"); // its own inbox only
+    expect(allowed(sub, "_INBOX.x")).toBe(false);
+    expect(allowed(sub, "_INBOX_Ann.x")).toBe(false);
+  });
+
+  it("lets an agent make and pull only its own delivery consumers, with their filters pinned", () => {
+    const { pub } = permissionsFor(bob, "agents");
+    const api = "$JS.API.CONSUMER";
+    for (const subject of [
+      `${api}.CREATE.SB_agents.direct-Bob.agents.direct.Bob.*`,
+      `${api}.CREATE.SB_agents.request-Bob.agents.request.Bob.*`,
+      `${api}.CREATE.SB_agents.handoff-Bob.agents.handoff.*.to.Bob`,
+      `${api}.MSG.NEXT.SB_agents.direct-Bob`,
+      "$JS.ACK.SB_agents.request-Bob.1.2.3.4.5",
+      "$JS.API.DIRECT.GET.SB_agents_members.agents.presence.Ann.*",
+    ])
+      expect(allowed(pub, subject), subject).toBe(true);
+    for (const subject of [
+      `${api}.CREATE.SB_agents.direct-Bob.agents.direct.Ann.*`, // its consumer on another's inbox
+      `${api}.CREATE.SB_agents.direct-Ann.agents.direct.Ann.*`,
+      `${api}.DURABLE.CREATE.SB_agents.direct-Bob`, // the old API takes the filter in the body
+      `${api}.MSG.NEXT.SB_agents.direct-Ann`,
+      "$JS.ACK.SB_agents.direct-Ann.1.2.3.4.5",
+      "$JS.API.DIRECT.GET.SB_agents", // reading the whole log is a person's
+      "$JS.API.STREAM.CREATE.SB_agents",
+      "$JS.API.STREAM.PURGE.SB_agents_members",
+    ])
+      expect(allowed(pub, subject), subject).toBe(false);
   });
 
   it("lets a person read everything and speak as itself, but never answer or announce", () => {
     const p = permissionsFor({ role: "person", name: "you-abc123" }, "agents");
-    expect(p.sub).toEqual(["agents.>"]);
+    expect(p.sub).toEqual(["agents.>", "_INBOX_you-abc123.>"]);
     expect(p.connectionTypes).toEqual(["WEBSOCKET"]);
+    // It reads the log by direct gets, and may create no consumer (none could reach an agent's queue).
+    expect(allowed(p.pub, "$JS.API.DIRECT.GET.SB_agents")).toBe(true);
+    expect(p.pub.some((x) => x.includes("CONSUMER") || x.includes("$JS.ACK"))).toBe(false);
     expect(allowed(p.pub, s.request("Bob", "you-abc123"))).toBe(true);
     expect(allowed(p.pub, s.request("Bob", "Ann"))).toBe(false);
     expect(allowed(p.pub, s.response("Bob", "id", "you-abc123"))).toBe(false);
@@ -86,8 +117,13 @@ describe("the roles table", () => {
 
   it("keeps the dashboard's server from speaking as anyone: it may only ask who is online", () => {
     const d = permissionsFor({ role: "dashboard", name: "dashboard" }, "agents");
-    expect(d.pub).toEqual([s.discover("dashboard")]);
-    expect(d.sub).toEqual([s.wildcards.presence, s.wildcards.heartbeat]);
+    expect(d.pub.filter((x) => !x.startsWith("$JS.API."))).toEqual([s.discover("dashboard")]);
+    expect(
+      d.pub
+        .filter((x) => x.startsWith("$JS.API."))
+        .every((x) => /DIRECT\.GET\.SB_agents_members|STREAM\.INFO/.test(x)),
+    ).toBe(true);
+    expect(d.sub).toEqual([s.wildcards.presence, s.wildcards.heartbeat, "_INBOX_dashboard.>"]);
   });
 
   it("binds a tab agent to WebSocket and a process agent to TCP", () => {
@@ -97,7 +133,12 @@ describe("the roles table", () => {
 
   it("writes the subject root into every permission", () => {
     const p = permissionsFor(bob, "team1.agents");
-    for (const subject of [...p.pub, ...p.sub]) expect(subject.startsWith("team1.agents.")).toBe(true);
+    for (const subject of [...p.pub, ...p.sub]) {
+      // The mesh's subjects start with the root; JetStream's name the root's streams (and pin filters under it).
+      if (subject.startsWith("$JS."))
+        expect(subject).toMatch(/\.SB_team1_agents(_members)?\.|SB_team1_agents(_members)?$/);
+      else if (!subject.startsWith("_INBOX_Bob.")) expect(subject.startsWith("team1.agents.")).toBe(true);
+    }
   });
 
   it("refuses a name that could widen a permission, and an agent without a runtime", () => {

@@ -12,12 +12,22 @@
  *   cli        the command line: like a person, over TCP
  *   dashboard  the dashboard's server process: mints credentials (outside NATS), watches presence
  *              to check names; never speaks as an agent
+ *   admin      made in memory by `npm start`, the test harness and `creds revoke`: creates and
+ *              updates the log's streams (./log.ts), purges a revoked name from the members
+ *              stream; never speaks on the mesh
+ *
+ * JetStream (./log.ts): every identity answers its API calls on its own inbox (`_INBOX_{name}`)
+ * and may look names up in the members stream. An agent may create and pull only its own three
+ * delivery consumers, each with its filter pinned in the API subject (a consumer on another's
+ * inbox is refused by the server). A person or the CLI reads the whole log by direct gets (never
+ * by consumers: a consumer API would let it pull from an agent's delivery queue).
  */
 import type { AgentRuntime } from "./agent-metadata";
+import { DELIVERY_KINDS, inboxPrefix, logLayout } from "./log";
 import { assertAgentName } from "./names";
 import { subjects } from "./subjects";
 
-export const ROLES = ["agent", "person", "cli", "dashboard"] as const;
+export const ROLES = ["agent", "person", "cli", "dashboard", "admin"] as const;
 export type Role = (typeof ROLES)[number];
 
 /** NATS connection types, as the server names them. */
@@ -51,12 +61,38 @@ export function permissionsFor(claim: IdentityClaim, root: string): Permissions 
     `${root}.cancel.*.${me}`,
     s.discover(me),
   ];
+  const log = logLayout(root);
+  const api = "$JS.API";
+  const inbox = `${inboxPrefix(me)}.>`;
+  /** Looking a name up in the members stream, and seeing whether the log is there. */
+  const lookUp = [`${api}.DIRECT.GET.${log.members}.>`, `${api}.STREAM.INFO.${log.stream}`];
+  /** Reading the whole log, one message at a time or by subject. */
+  const readLog = [
+    `${api}.DIRECT.GET.${log.stream}`,
+    `${api}.DIRECT.GET.${log.stream}.>`,
+    `${api}.STREAM.INFO.${log.members}`,
+  ];
   switch (claim.role) {
     case "agent": {
       const runtime = claim.runtime;
       if (runtime === undefined) throw new TypeError("an agent's credential needs its runtime");
       return {
-        pub: [...speak, `${root}.response.*.*.${me}`, s.presence(me, runtime), s.heartbeat(me, runtime)],
+        pub: [
+          ...speak,
+          `${root}.response.*.*.${me}`,
+          s.presence(me, runtime),
+          s.heartbeat(me, runtime),
+          ...lookUp,
+          ...DELIVERY_KINDS.flatMap((kind) => {
+            const c = log.consumer(kind, me);
+            return [
+              `${api}.CONSUMER.CREATE.${log.stream}.${c}.${log.filter(kind, me)}`,
+              `${api}.CONSUMER.INFO.${log.stream}.${c}`,
+              `${api}.CONSUMER.MSG.NEXT.${log.stream}.${c}`,
+              `$JS.ACK.${log.stream}.${c}.>`,
+            ];
+          }),
+        ],
         sub: [
           w.broadcasts,
           w.directsTo(me),
@@ -67,15 +103,31 @@ export function permissionsFor(claim: IdentityClaim, root: string): Permissions 
           w.discovers,
           w.presence,
           w.heartbeat,
+          inbox,
         ],
         connectionTypes: [runtime === "browser" ? "WEBSOCKET" : "STANDARD"],
       };
     }
     case "person":
-      return { pub: speak, sub: [w.all], connectionTypes: ["WEBSOCKET"] };
+      return { pub: [...speak, ...lookUp, ...readLog], sub: [w.all, inbox], connectionTypes: ["WEBSOCKET"] };
     case "cli":
-      return { pub: speak, sub: [w.all], connectionTypes: ["STANDARD"] };
+      return { pub: [...speak, ...lookUp, ...readLog], sub: [w.all, inbox], connectionTypes: ["STANDARD"] };
     case "dashboard":
-      return { pub: [s.discover(me)], sub: [w.presence, w.heartbeat], connectionTypes: ["STANDARD"] };
+      return {
+        pub: [s.discover(me), ...lookUp],
+        sub: [w.presence, w.heartbeat, inbox],
+        connectionTypes: ["STANDARD"],
+      };
+    case "admin":
+      return {
+        pub: [log.stream, log.members].flatMap((stream) => [
+          `${api}.STREAM.CREATE.${stream}`,
+          `${api}.STREAM.UPDATE.${stream}`,
+          `${api}.STREAM.INFO.${stream}`,
+          `${api}.STREAM.PURGE.${stream}`,
+        ]),
+        sub: [inbox],
+        connectionTypes: ["STANDARD"],
+      };
   }
 }

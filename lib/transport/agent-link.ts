@@ -27,16 +27,19 @@ import {
   type CancelMessage,
   type DirectMessage,
   type HandoffMessage,
+  type RequestMessage,
   type ResponseMessage,
   type StreamMessage,
   type Subjects,
   type TaskMessage,
 } from "../protocol";
 import { LinkClosedError } from "./errors";
+import { Dispatcher, invoke } from "./link/dispatcher";
 import { InboundCheck, type Inbound } from "./link/inbound";
+import { Memory, type Delivered } from "./link/memory";
 import { Presence } from "./link/presence";
 import { BROADCAST, Requester } from "./link/requester";
-import { isPromise, TaskServer, type Reply } from "./link/task-server";
+import { TaskServer, type Reply } from "./link/task-server";
 import { Wire } from "./link/wire";
 import {
   handoffBody,
@@ -78,6 +81,9 @@ export class AgentLink implements AsyncDisposable {
   private readonly requester: Requester;
   private readonly inbound: InboundCheck;
   private readonly requestTimeoutMs: number;
+  private readonly settings: ReturnType<typeof linkSettings>;
+  private memory: Memory | null = null;
+  private readonly dispatcher: Dispatcher;
   private readonly subs: Subscription[] = [];
   private received = 0;
   private state: "starting" | "open" | "closing" | "closed" = "starting";
@@ -93,6 +99,7 @@ export class AgentLink implements AsyncDisposable {
     this.handlers = options.handlers ?? {};
     this.log = options.logger ?? consoleLogger(profile.name);
     this.requestTimeoutMs = o.requestTimeoutMs;
+    this.settings = o;
     const rejections = new Rejections(this.log);
     const isOpen = () => this.state === "open";
     const { name, nc, subjects, log } = this;
@@ -101,11 +108,12 @@ export class AgentLink implements AsyncDisposable {
     this.tasks = new TaskServer(this, this.wire, o, rejections, log);
     this.requester = new Requester(this.wire, o.ackTimeoutMs, rejections, (m) => {
       const answer = this.handlers.answer;
-      if (answer !== undefined) this.invoke(() => answer.call(this.handlers, m), m);
+      if (answer !== undefined) invoke(() => answer.call(this.handlers, m), m, log);
     });
     const onHopLimit = (m: TaskMessage, why: string) => this.tasks.refuse(m, "hop_limit", why);
     this.inbound = new InboundCheck({ ...o, name, subjects, onHopLimit }, rejections);
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
+    this.dispatcher = new Dispatcher(this, this.handlers, this.tasks, this.requester, this.presence, log);
   }
 
   /** Subscribes, and for a member announces presence and starts heartbeating. */
@@ -129,6 +137,7 @@ export class AgentLink implements AsyncDisposable {
       rejectedBy: { ...r.counts },
       pendingRequests: this.requester.size,
       runningHandlers: this.tasks.size,
+      memory: this.memory?.stats ?? null,
     };
   }
 
@@ -181,7 +190,7 @@ export class AgentLink implements AsyncDisposable {
       const body = { ...handoffBody(to, context, options.content), timeoutMs };
       const m = this.wire.compose("handoff", body, options);
       m.replyTo = this.subjects.response(this.name, m.id, to);
-      return this.requester.ask(m, this.subjects.handoff(this.name, to), { ...options, timeoutMs });
+      return this.ask(m, this.subjects.handoff(this.name, to), { ...options, timeoutMs });
     } catch (e) {
       return Promise.reject(e);
     }
@@ -197,10 +206,21 @@ export class AgentLink implements AsyncDisposable {
     try {
       const m = this.wire.compose("request", { to, content, replyTo: "", timeoutMs }, options);
       m.replyTo = this.subjects.response(this.name, m.id, to);
-      return this.requester.ask(m, this.subjects.request(to, this.name), { ...options, timeoutMs });
+      return this.ask(m, this.subjects.request(to, this.name), { ...options, timeoutMs });
     } catch (e) {
       return Promise.reject(e); // a bad name or a closed link: same shape as every other failure
     }
+  }
+
+  /** With a log: an unknown name fails at once; a known agent that does not ack is away and the task waits. */
+  private ask(
+    m: RequestMessage | HandoffMessage,
+    subject: string,
+    o: RequestOptions & { timeoutMs: number },
+  ) {
+    return this.memory === null
+      ? this.requester.ask(m, subject, o)
+      : this.memory.ask(this.requester, m, subject, o);
   }
 
   /** Answers a task or a broadcast (task handlers that return a value get this done for them). */
@@ -236,7 +256,7 @@ export class AgentLink implements AsyncDisposable {
     if (this.state !== "open" || !subject.startsWith(this.responsePrefix)) return;
     this.received++;
     const m = this.inbound.check("response", subject, message);
-    if (m !== null) this.dispatch(m, subject);
+    if (m !== null) this.dispatcher.dispatch(m, subject);
   }
 
   // ---- lifecycle ------------------------------------------------------------------------------
@@ -250,6 +270,7 @@ export class AgentLink implements AsyncDisposable {
     this.state = "closing";
     for (const s of this.subs) s.unsubscribe();
     this.presence.stop();
+    await this.memory?.close(2_000);
     if (this.mode === "member" && !this.nc.isClosed()) {
       try {
         this.presence.announce();
@@ -273,12 +294,22 @@ export class AgentLink implements AsyncDisposable {
 
   private async open(): Promise<void> {
     const s = this.subjects;
+    if (this.options.log !== "off") {
+      const { deliveryTtlMs, outboxMaxBytes } = this.settings;
+      const o = { nc: this.nc, root: s.root, name: this.name, deliveryTtlMs, outboxMaxBytes, log: this.log };
+      this.wire.memory = this.memory = await Memory.open(o);
+    }
     if (this.mode === "member") {
       const queue = `${s.root}.${this.name}`; // replicas of one agent share its work
       const w = s.wildcards;
-      this.subscribe("direct", w.directsTo(this.name), queue);
-      this.subscribe("request", w.requestsTo(this.name), queue);
-      this.subscribe("handoff", w.handoffsTo(this.name), queue);
+      if (this.memory === null) {
+        this.subscribe("direct", w.directsTo(this.name), queue);
+        this.subscribe("request", w.requestsTo(this.name), queue);
+        this.subscribe("handoff", w.handoffsTo(this.name), queue);
+      } else {
+        // Tasks wait in the log while we are away; the consumers deliver them when we are back.
+        await this.memory.deliver(["direct", "request", "handoff"], (d) => this.delivered(d));
+      }
       // Without an announcement handler there is nothing to do with broadcasts, including the
       // echo of our own: not subscribing saves decoding every one of them.
       if (this.handlers.announcement !== undefined) this.subscribe("all", w.broadcasts);
@@ -290,7 +321,7 @@ export class AgentLink implements AsyncDisposable {
     }
     await this.nc.flush();
     this.state = "open";
-    if (this.mode === "member") this.presence.start();
+    if (this.mode === "member") await this.presence.start();
     void this.followConnection();
   }
 
@@ -338,51 +369,18 @@ export class AgentLink implements AsyncDisposable {
       return; // a server status ("no responders"), not a message
     }
     const m = this.inbound.decode(kind, msg.subject, msg.data);
-    if (m !== null) this.dispatch(m, msg.subject);
+    if (m === null) return;
+    if (this.memory?.keeps(m) === true && !this.memory.firstTime(m.id)) return; // re-sent after an outage
+    this.dispatcher.dispatch(m, msg.subject);
   }
 
-  private dispatch(m: AgentMessage, subject: string): void {
-    const h = this.handlers;
-    switch (m.type) {
-      case "direct":
-        return this.tasks.serve(m, subject, h.direct && ((x, ctx) => h.direct!.call(h, x, ctx)));
-      case "request":
-        return this.tasks.serve(m, subject, h.request && ((x, ctx) => h.request!.call(h, x, ctx)));
-      case "handoff":
-        return this.tasks.serve(m, subject, h.handoff && ((x, ctx) => h.handoff!.call(h, x, ctx)));
-      case "announcement":
-        if (m.from === this.name) return; // our own broadcast, echoed back
-        this.tasks.handled++;
-        return this.invoke(() => h.announcement?.(m, { link: this, signal: NEVER_ABORTED }), m);
-      case "ack":
-      case "stream":
-      case "response":
-        return this.requester.answer(m, subject);
-      case "cancel":
-        return this.tasks.cancel(m, subject);
-      case "discover":
-        return this.presence.answerDiscover();
-      case "presence":
-      case "heartbeat":
-        return; // never routed here: Routes refuses them on our subjects
-    }
-  }
-
-  private invoke(fn: () => unknown, m: AgentMessage): void {
-    try {
-      const out = fn();
-      if (isPromise(out)) out.catch((e: unknown) => this.handlerFailed(m, e));
-    } catch (e) {
-      this.handlerFailed(m, e);
-    }
-  }
-
-  private handlerFailed(m: AgentMessage, e: unknown): void {
-    this.log.error(
-      `handler for ${m.type} ${m.id} from ${m.from} failed: ${e instanceof Error ? e.message : String(e)}`,
-    );
+  /** A task from the log; false while closing (it is delivered again, to a replica or later). */
+  private delivered(d: Delivered): boolean {
+    if (this.state !== "open") return false;
+    this.received++;
+    const m = this.inbound.decode(d.kind, d.subject, d.data);
+    if (m === null || !this.memory!.firstTime(m.id)) return true;
+    this.dispatcher.dispatch(m, d.subject);
+    return true;
   }
 }
-
-/** Announcements are not tasks: nothing cancels them. */
-const NEVER_ABORTED = new AbortController().signal;

@@ -5,6 +5,7 @@
  * expired credential that nobody renewed; the connection then closes with that error).
  */
 import { credsAuthenticator, jwtAuthenticator, type ConnectionOptions } from "@nats-io/nats-core";
+import { inboxPrefix, isAgentName } from "../protocol";
 
 /**
  * Who the connection is. Read again at every (re)connect, so a renewed credential takes effect
@@ -42,7 +43,7 @@ export function connectionDefaults(o: ConnectOptions, fallbackServer: string): C
     // A dead server is noticed within ~pingInterval * maxPingOut even without a TCP reset.
     pingInterval: 10_000,
     maxPingOut: 2,
-    ...(o.credentials === undefined ? {} : { authenticator: authenticator(o.credentials) }),
+    ...(o.credentials === undefined ? {} : credentialOptions(o.credentials)),
     ...o.extra,
   };
 }
@@ -50,4 +51,31 @@ export function connectionDefaults(o: ConnectOptions, fallbackServer: string): C
 function authenticator(c: Credentials) {
   if ("creds" in c) return credsAuthenticator(() => new TextEncoder().encode(c.creds()));
   return jwtAuthenticator(c.jwt, c.seed);
+}
+
+/**
+ * The authenticator, and the inbox prefix the identity may read (`_INBOX_{name}`, see
+ * lib/protocol/log.ts): JetStream's answers (acks of stored messages, history reads, pulled
+ * deliveries) come to the connection's inbox, and each identity may subscribe only to its own.
+ */
+function credentialOptions(c: Credentials): Partial<ConnectionOptions> {
+  const name = credentialName(c);
+  return {
+    authenticator: authenticator(c),
+    ...(name === undefined ? {} : { inboxPrefix: inboxPrefix(name) }),
+  };
+}
+
+/** The user name in a credential's JWT (the identity its permissions were minted for). */
+export function credentialName(c: Credentials): string | undefined {
+  try {
+    const jwt = "creds" in c ? /-----BEGIN NATS USER JWT-----\s*(\S+)\s/.exec(c.creds())?.[1] : c.jwt();
+    const payload = jwt?.split(".")[1];
+    if (payload === undefined) return undefined;
+    const json = atob(payload.replace(/-/g, "+").replace(/_/g, "/"));
+    const name = (JSON.parse(json) as { name?: unknown }).name;
+    return typeof name === "string" && isAgentName(name) ? name : undefined;
+  } catch {
+    return undefined; // an unreadable credential: the server will say what is wrong with it
+  }
 }

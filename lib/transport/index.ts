@@ -36,3 +36,7 @@ export { consoleLogger, silentLogger, type Logger } from "./logger";
 export type { ConnectOptions } from "./connection-options";
 export type { RejectCounts } from "./rejections";
 export type { NatsConnection } from "@nats-io/nats-core";
+export { LogReader, type LogBounds, type LoggedMessage } from "./log/reader";
+export { OutboxFullError, type OutboxStats } from "./log/outbox";
+export { ensureLog, forgetMember, DUPLICATE_WINDOW_MS, type LogLimits } from "./log/streams";
+export type { MemoryStats } from "./link/memory";

@@ -30,6 +30,11 @@ export interface TrackOptions {
   readonly flush: () => Promise<void>;
   /** Called when the requester gives up (timeout or abort) on an agent that got the request. */
   readonly onAbandon?: (why: string) => void;
+  /**
+   * Delivery that waits (the log is on): no ack within the window means the agent is away and
+   * the request waits for it, so this is called instead of failing with NoAgentError.
+   */
+  readonly onQueued?: (() => void) | undefined;
 }
 
 export class PendingRequests {
@@ -73,9 +78,9 @@ export class PendingRequests {
             o.flush().then(
               () => {
                 const p = this.pending.get(id);
-                if (p !== undefined && !p.acked) {
-                  this.fail(id, new NoAgentError(o.to, `no acknowledgement within ${o.ackTimeoutMs} ms`));
-                }
+                if (p === undefined || p.acked) return;
+                if (o.onQueued !== undefined) o.onQueued();
+                else this.fail(id, new NoAgentError(o.to, `no acknowledgement within ${o.ackTimeoutMs} ms`));
               },
               () => {},
             );

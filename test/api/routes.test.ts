@@ -334,7 +334,7 @@ describe("POST /api/identity: a credential for the tab's own public key", () => 
       root: "agents",
       publicKey: key.getPublicKey(),
     });
-    expect(info.sub).toEqual(["agents.>"]);
+    expect(info.sub).toEqual(["agents.>", "_INBOX_you-Ab3xY9.>"]);
     expect(info.pub).toContain("agents.all.you-Ab3xY9");
     expect(info.pub.some((s) => s.startsWith("agents.presence") || s.startsWith("agents.response"))).toBe(
       false,

@@ -515,7 +515,12 @@ describe("whoami", () => {
       sub: string[];
       server: { verdict: string };
     };
-    expect(info).toMatchObject({ name: "cli", role: "cli", sub: ["agents.>"], server: { verdict: "ok" } });
+    expect(info).toMatchObject({
+      name: "cli",
+      role: "cli",
+      sub: ["agents.>", "_INBOX_cli.>"],
+      server: { verdict: "ok" },
+    });
   });
 
   it("exits 1 and says why when the server is down or the root is another", async () => {

@@ -8,7 +8,11 @@ import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { DEFAULTS } from "../../lib/config";
 import { IdentityAuthority } from "../../lib/identity/authority";
+import { logLayout } from "../../lib/protocol";
+import { credsText, connectNats } from "../../lib/transport/connect";
+import { ensureLog, type LogLimits } from "../../lib/transport/log/streams";
 import type { IdentityClaim } from "../../lib/protocol";
 import { findNatsServer, INSTALL_HELP } from "../../scripts/nats-binary";
 
@@ -32,6 +36,8 @@ export interface NatsServerHandle {
   kill(signal?: NodeJS.Signals): Promise<void>;
   /** Start again on the same ports and store dir (killing a running instance first); resolves when TCP accepts. */
   restart(): Promise<void>;
+  /** Creates (or updates) the log of `root` with `limits` (default: the configuration's). */
+  createLog(root?: string, limits?: LogLimits): Promise<void>;
   /** Kill and remove the temp dir. Idempotent. */
   stop(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
@@ -48,6 +54,11 @@ export interface StartNatsServerOptions {
   auth?: boolean;
   /** WebSocket origins the server accepts (`allowed_origins`); default: any. */
   allowedOrigins?: string[];
+  /**
+   * Subject roots whose log (lib/protocol/log.ts) is created at start, as `npm start` does for
+   * its root. Default `["agents"]` (with JetStream and auth); `[]`: no log (core NATS only).
+   */
+  logRoots?: string[];
 }
 
 const HOST = "127.0.0.1";
@@ -146,7 +157,7 @@ class NatsServer implements NatsServerHandle {
   constructor(
     private readonly bin: string,
     private readonly dir: string,
-    private readonly opts: Required<StartNatsServerOptions>,
+    readonly opts: Required<StartNatsServerOptions>,
     readonly authority: IdentityAuthority | undefined,
   ) {}
 
@@ -158,6 +169,21 @@ class NatsServer implements NatsServerHandle {
     if (this.authority === undefined) throw new Error("this test server runs without auth");
     const minted = await this.authority.mint({ root: "agents", ttlMs: 3_600_000, ...who });
     return minted.creds!;
+  }
+
+  async createLog(root = "agents", limits?: LogLimits): Promise<void> {
+    if (this.authority === undefined) throw new Error("this test server runs without auth");
+    const admin = await this.authority.mint({ role: "admin", name: "admin", root, ttlMs: 60_000 });
+    const nc = await connectNats({ servers: this.url, credentials: credsText(admin.creds!) });
+    try {
+      await ensureLog(
+        nc,
+        logLayout(root),
+        limits ?? { maxAgeMs: DEFAULTS.logMaxAgeMs, maxBytes: DEFAULTS.logMaxBytes },
+      );
+    } finally {
+      await nc.close();
+    }
   }
 
   get port(): number {
@@ -305,12 +331,14 @@ export async function startNatsServer(opts: StartNatsServerOptions = {}): Promis
       config: opts.config ?? "",
       auth: opts.auth ?? true,
       allowedOrigins: opts.allowedOrigins ?? [],
+      logRoots: opts.logRoots ?? (opts.jetstream === false || opts.auth === false ? [] : ["agents"]),
     },
     authority,
   );
   trackForExit(server);
   try {
     await server.start();
+    for (const root of server.opts.logRoots) await server.createLog(root);
   } catch (err) {
     await server.stop();
     throw err;

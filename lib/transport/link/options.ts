@@ -19,6 +19,8 @@ import {
 import type { AgentLink } from "../agent-link";
 import type { Logger } from "../logger";
 import type { RejectCounts } from "../rejections";
+import { DEFAULTS } from "../../config";
+import type { MemoryStats } from "./memory";
 import type { Reply } from "./task-server";
 
 export interface HandlerContext {
@@ -63,6 +65,12 @@ export interface AgentLinkOptions {
   readonly logger?: Logger;
   /** Close the NATS connection when the link closes (default false). */
   readonly ownsConnection?: boolean;
+  /** "auto" (default): use the server's log when it has one for this root (./memory.ts); "off": core NATS only. */
+  readonly log?: "auto" | "off";
+  /** How long a task may wait for this agent while it is away (ms, default DELIVERY_TTL_MS's). */
+  readonly deliveryTtlMs?: number;
+  /** What the outbox may hold while the server is unreachable (bytes, default OUTBOX_MAX_BYTES's). */
+  readonly outboxMaxBytes?: number;
 }
 
 export interface SendOptions {
@@ -79,6 +87,8 @@ export interface RequestOptions extends SendOptions {
   readonly signal?: AbortSignal;
   /** Partial answer text, as the agent writes it. */
   readonly onStream?: (chunk: StreamMessage) => void;
+  /** With a log: the agent is away (no ack in time); the request waits for it until its timeout. */
+  readonly onQueued?: () => void;
 }
 
 export interface LinkStats {
@@ -89,6 +99,8 @@ export interface LinkStats {
   readonly rejectedBy: RejectCounts;
   readonly pendingRequests: number;
   readonly runningHandlers: number;
+  /** The log's figures (outbox, duplicates dropped, expired tasks); null without a log. */
+  readonly memory: MemoryStats | null;
 }
 
 export type HandoffInput = Partial<HandoffContext> & { task: string };
@@ -113,5 +125,7 @@ export function linkSettings(o: AgentLinkOptions) {
     maxHops: o.maxHops ?? DEFAULT_MAX_HOPS,
     maxMessageBytes: o.maxMessageBytes ?? MAX_MESSAGE_BYTES,
     maxConcurrentHandlers: o.maxConcurrentHandlers ?? 64,
+    deliveryTtlMs: o.deliveryTtlMs ?? DEFAULTS.deliveryTtlMs,
+    outboxMaxBytes: o.outboxMaxBytes ?? DEFAULTS.outboxMaxBytes,
   };
 }

@@ -43,10 +43,16 @@ export class Presence {
     return { ...this.metadata, lastSeen: new Date().toISOString() };
   }
 
-  /** Announces the agent and starts heartbeating. */
-  start(): void {
-    this.announce();
+  /**
+   * Announces the agent and starts heartbeating. With a log, resolves once the members stream
+   * holds the announcement (the directory then knows the agent).
+   */
+  async start(): Promise<void> {
     this.timer = setInterval(() => this.beat(), this.heartbeatMs);
+    if (this.wire.memory === null) return this.announce();
+    this.lastAnswer = Date.now();
+    const subject = this.wire.subjects.presence(this.wire.name, this.metadata.runtime);
+    await this.wire.publishStored(subject, this.presenceMessage(), 2_000);
   }
 
   /** Changes status; `tell` sends a heartbeat at once so everyone knows. */

@@ -22,6 +22,8 @@ export interface WaitOptions {
   readonly timeoutMs: number;
   readonly signal?: AbortSignal | undefined;
   readonly onStream?: ((chunk: StreamMessage) => void) | undefined;
+  /** With a log: the agent did not ack in time, so it is away and the task waits for it. */
+  readonly onQueued?: (() => void) | undefined;
 }
 
 /** What we remember of a send we do not wait for: a task (only its target may answer) or a broadcast. */
@@ -66,6 +68,7 @@ export class Requester {
       ackTimeoutMs: this.ackTimeoutMs,
       signal: o.signal,
       onStream: o.onStream,
+      onQueued: o.onQueued,
       flush: () => this.wire.nc.flush(),
       // Nobody waits for the answer any more: ask the agent to stop working on it.
       onAbandon: (why) =>

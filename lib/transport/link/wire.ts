@@ -13,6 +13,7 @@ import {
 } from "../../protocol";
 import { LinkClosedError } from "../errors";
 import type { Logger } from "../logger";
+import type { Memory } from "./memory";
 
 export interface WireOptions {
   readonly nc: NatsConnection;
@@ -31,6 +32,8 @@ export class Wire {
   readonly subjects: Subjects;
   readonly maxMessageBytes: number;
   sent = 0;
+  /** The log, when the server keeps one: kept messages go through its outbox. */
+  memory: Memory | null = null;
 
   constructor(private readonly o: WireOptions) {
     this.nc = o.nc;
@@ -53,11 +56,29 @@ export class Wire {
     return compose(type, this.name, body, { ...options, maxHops: this.o.maxHops });
   }
 
-  /** Encodes (validating) and publishes; throws on a bad or oversized message. */
+  /**
+   * Encodes (validating) and publishes; throws on a bad or oversized message, or when the outbox
+   * is full. With a log, a kept message goes through the outbox and `reply` is not used (an
+   * answer's subject is in the envelope; a NATS reply would get the log's ack instead).
+   */
   publish(subject: string, m: AgentMessage, reply?: string): void {
     const bytes = encodeMessage(m, this.maxMessageBytes);
-    this.nc.publish(subject, bytes, reply === undefined ? undefined : { reply });
+    if (this.memory?.keeps(m) === true) this.memory.outbox.send(subject, bytes, m.id);
+    else this.nc.publish(subject, bytes, reply === undefined ? undefined : { reply });
     this.sent++;
+  }
+
+  /**
+   * Publishes with a reply subject, so a stream that captures `subject` acknowledges storing it;
+   * resolves on that ack (or after `ms` without one). For the first presence with a log: once it
+   * is stored, a request right after finds the agent in the directory.
+   */
+  async publishStored(subject: string, m: AgentMessage, ms: number): Promise<void> {
+    const bytes = encodeMessage(m, this.maxMessageBytes);
+    this.sent++;
+    await this.nc.request(subject, bytes, { timeout: ms }).catch((e: unknown) => {
+      this.o.log.warn(`${subject} was not stored within ${ms} ms: ${(e as Error).message}`);
+    });
   }
 
   /** Publishes a message of the link's own making; failures are logged, never thrown. */

@@ -1,0 +1,78 @@
+/**
+ * The mesh's memory on JetStream, by name: which streams hold what, which consumers deliver an
+ * agent's inbox, and the per-identity inbox prefix. Pure data (no NATS), so permissions, the
+ * transport, the CLI and doctor agree on every name.
+ *
+ *   SB_{root}          the log: every message under the root but presence and heartbeats
+ *                      (`all`, `direct`, `request`, `response`, `handoff`, `cancel`, `discover`),
+ *                      limited by age and bytes, deduplicated by `Nats-Msg-Id` (= envelope id)
+ *   SB_{root}_members  the last presence of each (name, runtime): who the mesh knows, online or
+ *                      away; a task to a name not in it fails at once with "no agent named X"
+ *
+ * Stream names cannot hold dots, so `team1.agents` becomes `SB_team1_agents` (and would collide
+ * with a root spelled `team1_agents`: keep roots apart by more than their dots).
+ *
+ * An agent's inbox is delivered by three durable pull consumers on the log, one per kind that
+ * starts work (`direct`, `request`, `handoff`), named `{kind}-{name}` (unambiguous: kinds hold no
+ * "-"), shared by the agent's replicas: they split one queue. A message to an agent that is away
+ * waits in its consumer until it comes back (or until the delivery TTL passes).
+ */
+import { assertAgentName, assertRoot } from "./names";
+
+export const DELIVERY_KINDS = ["direct", "request", "handoff"] as const;
+export type DeliveryKind = (typeof DELIVERY_KINDS)[number];
+
+/** The subject kinds the log holds (presence goes to the members stream, heartbeats nowhere). */
+export const LOGGED_KINDS = [
+  "all",
+  "direct",
+  "request",
+  "response",
+  "handoff",
+  "cancel",
+  "discover",
+] as const;
+
+export interface LogLayout {
+  readonly root: string;
+  /** The log stream's name. */
+  readonly stream: string;
+  /** Its subjects. */
+  readonly subjects: readonly string[];
+  /** The members stream (last presence per name and runtime). */
+  readonly members: string;
+  readonly memberSubjects: readonly string[];
+  /** The last presence of any runtime of `name`, for a direct get (`last_by_subj`). */
+  memberSubject(name: string): string;
+  /** The durable consumer that delivers `name`'s messages of one kind. */
+  consumer(kind: DeliveryKind, name: string): string;
+  /** That consumer's filter. */
+  filter(kind: DeliveryKind, name: string): string;
+}
+
+/** The JetStream names for a subject root. Throws on a bad root. */
+export function logLayout(root: string): LogLayout {
+  assertRoot(root);
+  const base = `SB_${root.replaceAll(".", "_")}`;
+  return {
+    root,
+    stream: base,
+    subjects: LOGGED_KINDS.map((k) => `${root}.${k}.>`),
+    members: `${base}_members`,
+    memberSubjects: [`${root}.presence.>`],
+    memberSubject: (name) => `${root}.presence.${assertAgentName(name)}.*`,
+    consumer: (kind, name) => `${kind}-${assertAgentName(name)}`,
+    filter: (kind, name) => {
+      const n = assertAgentName(name);
+      return kind === "handoff" ? `${root}.handoff.*.to.${n}` : `${root}.${kind}.${n}.*`;
+    },
+  };
+}
+
+/**
+ * Where the server answers an identity's JetStream calls (`_INBOX_{name}`): each identity may
+ * read only its own, so no one reads another's API answers or pulled messages.
+ */
+export function inboxPrefix(name: string): string {
+  return `_INBOX_${assertAgentName(name)}`;
+}

@@ -1,0 +1,160 @@
+/**
+ * A link's use of the log (lib/transport/log), when the server has one for the link's root:
+ *
+ *   - what the link sends on the log's subjects goes through the outbox (stored, acknowledged,
+ *     held across outages, deduplicated by id);
+ *   - a member's direct messages, requests and handoffs come from its durable consumers, so
+ *     they wait while it is away;
+ *   - a request to a name the mesh does not know fails at once (the directory), and one to a
+ *     known agent that is away is queued rather than failed;
+ *   - messages that may arrive twice are handled once (seen ids).
+ *
+ * Without a log (no JetStream, or no stream for this root) the link works as before on core NATS:
+ * at most once, and a request to nobody fails with the server's "no responders".
+ */
+import type { NatsConnection } from "@nats-io/nats-core";
+import { jetstreamManager } from "@nats-io/jetstream";
+import {
+  logLayout,
+  type AgentMessage,
+  type DeliveryKind,
+  type HandoffMessage,
+  type LogLayout,
+  type RequestMessage,
+  type ResponseMessage,
+} from "../../protocol";
+import { NoAgentError } from "../errors";
+import type { Logger } from "../logger";
+import { Delivery, type Delivered } from "../log/delivery";
+import { Directory } from "../log/directory";
+import { Outbox, type OutboxStats } from "../log/outbox";
+import { SeenIds } from "../log/seen-ids";
+import type { Requester, WaitOptions } from "./requester";
+
+/** The envelope types sent through the outbox; acks, stream chunks, presence and heartbeats are not worth holding. */
+const KEPT: ReadonlySet<AgentMessage["type"]> = new Set([
+  "direct",
+  "request",
+  "handoff",
+  "response",
+  "announcement",
+  "cancel",
+]);
+
+export interface MemoryOptions {
+  readonly nc: NatsConnection;
+  readonly root: string;
+  readonly name: string;
+  readonly deliveryTtlMs: number;
+  readonly outboxMaxBytes: number;
+  readonly log: Logger;
+}
+
+export interface MemoryStats {
+  /** Messages that arrived again and were dropped (handled once). */
+  readonly duplicates: number;
+  /** Tasks that waited longer than the delivery TTL and were dropped. */
+  readonly expired: number;
+  readonly outbox: OutboxStats;
+}
+
+export class Memory {
+  readonly outbox: Outbox;
+  readonly directory: Directory;
+  private readonly seen = new SeenIds();
+  private delivery: Delivery | undefined;
+  private duplicates = 0;
+  private expired = 0;
+
+  private constructor(
+    private readonly o: MemoryOptions,
+    readonly layout: LogLayout,
+  ) {
+    this.outbox = new Outbox(o.nc, o.outboxMaxBytes, o.log);
+    this.directory = new Directory(o.nc, layout);
+  }
+
+  /** The link's memory, or null when the server keeps no log for this root. */
+  static async open(o: MemoryOptions): Promise<Memory | null> {
+    const layout = logLayout(o.root);
+    try {
+      const jsm = await jetstreamManager(o.nc, { checkAPI: false, timeout: 2_000 });
+      await jsm.streams.info(layout.stream);
+    } catch (e) {
+      o.log.info(`no log on this server (${(e as Error).message}): core NATS, at most once`);
+      return null;
+    }
+    return new Memory(o, layout);
+  }
+
+  get stats(): MemoryStats {
+    return { duplicates: this.duplicates, expired: this.expired, outbox: this.outbox.stats };
+  }
+
+  /** Whether `m` goes through the outbox. */
+  keeps(m: AgentMessage): boolean {
+    return KEPT.has(m.type);
+  }
+
+  /** Starts delivering a member's inbox from its consumers. */
+  async deliver(kinds: readonly DeliveryKind[], take: (d: Delivered) => boolean): Promise<void> {
+    this.delivery = await Delivery.start({
+      nc: this.o.nc,
+      layout: this.layout,
+      name: this.o.name,
+      kinds,
+      ttlMs: this.o.deliveryTtlMs,
+      onMessage: take,
+      onExpired: (d) => {
+        this.expired++;
+        this.o.log.warn(
+          `dropped ${d.subject}: it waited longer than ${this.o.deliveryTtlMs} ms (DELIVERY_TTL_MS)`,
+        );
+      },
+      log: this.o.log,
+    });
+  }
+
+  /** False (and counted) when message `id` was already taken: a second copy. */
+  firstTime(id: string): boolean {
+    if (this.seen.add(id)) return true;
+    this.duplicates++;
+    return false;
+  }
+
+  /** Rejects with NoAgentError when the mesh does not know `name`. */
+  async mustKnow(name: string): Promise<void> {
+    let known: boolean;
+    try {
+      known = await this.directory.knows(name);
+    } catch {
+      return; // the directory cannot be read right now: let the request wait rather than fail wrongly
+    }
+    if (!known) throw new NoAgentError(name, "the mesh has never seen it, or its credentials were revoked");
+  }
+
+  /** Asks through `requester` once the directory knows the target; no ack in time means queued, not gone. */
+  async ask(
+    requester: Requester,
+    m: RequestMessage | HandoffMessage,
+    subject: string,
+    o: WaitOptions,
+  ): Promise<ResponseMessage> {
+    await this.mustKnow(m.to);
+    return requester.ask(m, subject, { ...o, onQueued: o.onQueued ?? (() => {}) });
+  }
+
+  /** Stops taking deliveries (what is pulled and not taken comes again), then waits for the outbox. */
+  async close(drainMs: number): Promise<void> {
+    await this.delivery?.stop();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      this.outbox.drained(),
+      new Promise<void>((r) => (timer = setTimeout(r, drainMs))),
+    ]).finally(() => clearTimeout(timer));
+    this.outbox.close();
+  }
+}
+
+/** When a task was stored, for checks against the envelope's own deadline. */
+export type { Delivered };

@@ -1,0 +1,129 @@
+/**
+ * Delivery that waits: a member's direct messages, requests and handoffs come from its durable
+ * consumers on the log (lib/protocol/log.ts), not from core subscriptions. A message sent while
+ * the agent is away (stopped, restarting, disconnected) stays in its consumer and arrives when
+ * the agent pulls again; replicas of one agent pull from the same consumers and split the queue.
+ *
+ * Each message is acknowledged as soon as it is handed to the link (which remembers its id, so a
+ * redelivery after a lost ack is dropped as a duplicate): delivery is at least once, handling
+ * once. A message older than the delivery TTL is acknowledged and dropped as expired.
+ */
+import type { NatsConnection } from "@nats-io/nats-core";
+import {
+  AckPolicy,
+  DeliverPolicy,
+  jetstream,
+  jetstreamManager,
+  type ConsumerMessages,
+  type JetStreamManager,
+  type JsMsg,
+} from "@nats-io/jetstream";
+import type { DeliveryKind, LogLayout } from "../../protocol";
+import type { Logger } from "../logger";
+
+/** A delivered message the link did not acknowledge within this is delivered again. */
+const ACK_WAIT_MS = 10_000;
+/** Messages pulled ahead per consumer. */
+const PULL_AHEAD = 256;
+const NS_PER_MS = 1_000_000;
+
+export interface Delivered {
+  readonly kind: DeliveryKind;
+  readonly subject: string;
+  readonly data: Uint8Array;
+  /** When the server stored it (ms since the epoch). */
+  readonly storedAt: number;
+}
+
+export interface DeliveryOptions {
+  readonly nc: NatsConnection;
+  readonly layout: LogLayout;
+  readonly name: string;
+  readonly kinds: readonly DeliveryKind[];
+  /** Older messages are dropped as expired. */
+  readonly ttlMs: number;
+  /** Takes a message; returns false to have it delivered again later (the link is closing). */
+  readonly onMessage: (m: Delivered) => boolean;
+  readonly onExpired: (m: Delivered) => void;
+  readonly log: Logger;
+}
+
+export class Delivery {
+  private readonly running: ConsumerMessages[] = [];
+  private stopped = false;
+
+  private constructor(private readonly o: DeliveryOptions) {}
+
+  /** Creates (or finds) the agent's consumers and starts pulling. */
+  static async start(o: DeliveryOptions): Promise<Delivery> {
+    const d = new Delivery(o);
+    await Promise.all(o.kinds.map((kind) => d.consume(kind)));
+    return d;
+  }
+
+  /** Stops pulling; what was pulled but not taken is delivered again (to a replica, or later). */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    await Promise.all(this.running.map((m) => m.close().catch(() => {})));
+  }
+
+  private async consume(kind: DeliveryKind): Promise<void> {
+    const { nc, layout, name } = this.o;
+    const jsm = await jetstreamManager(nc, { checkAPI: false });
+    const durable = layout.consumer(kind, name);
+    // An existing consumer keeps its place in the queue (and its start time cannot change).
+    const existing = await jsm.consumers.info(layout.stream, durable).catch(() => null);
+    if (existing === null) await this.create(jsm, kind, durable);
+    const consumer = await jetstream(nc, { checkAPI: false }).consumers.get(layout.stream, durable);
+    const messages = await consumer.consume({
+      max_messages: PULL_AHEAD,
+      callback: (m) => this.take(kind, m),
+    });
+    this.running.push(messages);
+  }
+
+  private async create(jsm: JetStreamManager, kind: DeliveryKind, durable: string): Promise<void> {
+    const { layout, name } = this.o;
+    const created = jsm.consumers.add(layout.stream, {
+      durable_name: durable,
+      filter_subject: layout.filter(kind, name),
+      ack_policy: AckPolicy.Explicit,
+      // A new consumer (a new agent, or one away longer than the TTL) starts with what still counts.
+      deliver_policy: DeliverPolicy.StartTime,
+      opt_start_time: new Date(Date.now() - this.o.ttlMs).toISOString(),
+      ack_wait: ACK_WAIT_MS * NS_PER_MS,
+      max_ack_pending: PULL_AHEAD * 4,
+      // An agent gone for longer than the TTL has nothing left to be delivered.
+      inactive_threshold: Math.max(this.o.ttlMs, 60_000) * NS_PER_MS,
+    });
+    // A replica starting at the same moment may have made it first: then it is there to use.
+    await created.catch(async (e: unknown) => {
+      if ((await jsm.consumers.info(layout.stream, durable).catch(() => null)) === null) throw e;
+    });
+  }
+
+  private take(kind: DeliveryKind, m: JsMsg): void {
+    const d: Delivered = {
+      kind,
+      subject: m.subject,
+      data: m.data,
+      storedAt: Math.floor(m.info.timestampNanos / NS_PER_MS),
+    };
+    if (this.stopped) return m.nak();
+    if (Date.now() - d.storedAt > this.o.ttlMs) {
+      m.ack();
+      this.o.onExpired(d);
+      return;
+    }
+    let taken: boolean;
+    try {
+      taken = this.o.onMessage(d);
+    } catch (e) {
+      this.o.log.error(`delivering ${m.subject}: ${(e as Error).message}`);
+      taken = true; // a handler's failure is the handler's: delivering again would repeat it
+    }
+    if (taken) m.ack();
+    else m.nak();
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * Who the mesh knows: an agent is known once it has announced itself (its last presence, online
+ * or offline, is kept per name and runtime in the members stream), until its credentials are
+ * revoked (`switchboard creds revoke` removes it). A task to a known agent that is away waits
+ * for it; a task to a name the mesh does not know fails at once with NoAgentError.
+ *
+ * Lookups are direct gets (`last_by_subj` with a wildcard over the runtimes): about a
+ * millisecond, and a known name is remembered for a minute so a busy asker pays it once.
+ */
+import type { NatsConnection } from "@nats-io/nats-core";
+import { jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
+import type { LogLayout } from "../../protocol";
+
+const REMEMBER_MS = 60_000;
+
+export class Directory {
+  private readonly known = new Map<string, number>();
+  private jsm: Promise<JetStreamManager> | undefined;
+
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly layout: LogLayout,
+  ) {}
+
+  /** Whether `name` has ever announced itself here (and was not revoked since). */
+  async knows(name: string): Promise<boolean> {
+    const until = this.known.get(name);
+    if (until !== undefined && until > Date.now()) return true;
+    this.jsm ??= jetstreamManager(this.nc, { checkAPI: false });
+    const m = await (
+      await this.jsm
+    ).direct.getMessage(this.layout.members, {
+      last_by_subj: this.layout.memberSubject(name),
+    });
+    if (m === null) {
+      this.known.delete(name);
+      return false;
+    }
+    this.known.set(name, Date.now() + REMEMBER_MS);
+    return true;
+  }
+
+  /** A name seen online (its presence passed by): known without asking. */
+  saw(name: string): void {
+    this.known.set(name, Date.now() + REMEMBER_MS);
+  }
+}
