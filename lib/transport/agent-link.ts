@@ -379,7 +379,7 @@ export class AgentLink implements AsyncDisposable {
     if (this.state !== "open") return false;
     this.received++;
     const m = this.inbound.decode(d.kind, d.subject, d.data);
-    if (m === null || !this.memory!.firstTime(m.id)) return true;
+    if (m === null || !this.memory!.firstTime(m.id) || this.memory!.outlived(m, d)) return true;
     this.dispatcher.dispatch(m, d.subject);
     return true;
   }

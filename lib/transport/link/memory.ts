@@ -115,6 +115,18 @@ export class Memory {
     });
   }
 
+  /**
+   * True (and counted) when a task waited past its asker's own timeout: nobody waits for the
+   * answer any more, so it is dropped unrun.
+   */
+  outlived(m: AgentMessage, d: Delivered): boolean {
+    if ((m.type !== "request" && m.type !== "handoff") || m.timeoutMs === undefined) return false;
+    if (d.storedAt + m.timeoutMs > Date.now()) return false;
+    this.expired++;
+    this.o.log.warn(`dropped ${m.type} ${m.id} from ${m.from}: it waited past its timeout of ${m.timeoutMs} ms`);
+    return true;
+  }
+
   /** False (and counted) when message `id` was already taken: a second copy. */
   firstTime(id: string): boolean {
     if (this.seen.add(id)) return true;

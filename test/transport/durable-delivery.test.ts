@@ -1,0 +1,168 @@
+// Delivery that waits and survives: the log on JetStream under SIGKILLed brokers and restarted
+// agents (issue 11). Every count here is of what handlers actually ran.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startNatsServer, type NatsServerHandle } from "../harness/nats-server";
+import { NoAgentError, RequestTimeoutError, type AgentLink, type LinkHandlers } from "../../lib/transport";
+import { forgetMember } from "../../lib/transport/log/streams";
+import { connectNats, credsText } from "../../lib/transport/connect";
+import { logLayout, type DirectMessage } from "../../lib/protocol";
+import { eventually, link, sleep } from "../helpers";
+
+let server: NatsServerHandle;
+beforeAll(async () => {
+  server = await startNatsServer();
+});
+afterAll(() => server.stop());
+
+/** Counts how many times each numbered message was handled. */
+function counter() {
+  const handled = new Map<number, number>();
+  const handlers: LinkHandlers = {
+    direct: (m: DirectMessage) => {
+      const n = Number(m.content);
+      handled.set(n, (handled.get(n) ?? 0) + 1);
+    },
+  };
+  return { handled, handlers };
+}
+
+describe("delivery that waits", () => {
+  it("keeps direct messages for an agent that is away and delivers them when it is back, once", async () => {
+    const { handled, handlers } = counter();
+    const first = await link(server.url, "Away-1", { handlers });
+    await first.close(); // known to the mesh, now away
+    const sender = await link(server.url, "Sender-1");
+    for (let i = 0; i < 50; i++) sender.sendDirect("Away-1", String(i));
+    await eventually(() => sender.stats.memory?.outbox.waiting === 0);
+    await sleep(100);
+    expect(handled.size).toBe(0);
+    await link(server.url, "Away-1", { handlers });
+    await eventually(() => handled.size === 50, 5_000);
+    await sleep(200);
+    expect([...handled.values()].every((n) => n === 1)).toBe(true);
+  });
+
+  it("queues a request to a known agent that is away and answers it when the agent returns", async () => {
+    const serve: LinkHandlers = { request: (m) => `answer to ${m.content}` };
+    const first = await link(server.url, "Away-2", { handlers: serve });
+    await first.close();
+    const asker = await link(server.url, "Asker-2", { ackTimeoutMs: 200 });
+    let queued = 0;
+    const answer = asker.request("Away-2", "are you back?", { timeoutMs: 10_000, onQueued: () => queued++ });
+    await sleep(600);
+    expect(queued).toBe(1); // no ack in the window: away, not gone
+    await link(server.url, "Away-2", { handlers: serve });
+    expect((await answer).content).toBe("answer to are you back?");
+  });
+
+  it("still fails at once for a name the mesh has never seen, and for one removed from it", async () => {
+    const asker = await link(server.url, "Asker-3");
+    let t0 = performance.now();
+    await expect(asker.request("Never-Seen", "hello?", { timeoutMs: 5_000 })).rejects.toBeInstanceOf(NoAgentError);
+    expect(performance.now() - t0).toBeLessThan(100);
+
+    const gone = await link(server.url, "Revoked-3", { handlers: { request: () => "hi" } });
+    await gone.close();
+    const admin = await server.authority!.mint({ role: "admin", name: "admin", root: "agents", ttlMs: 60_000 });
+    const nc = await connectNats({ servers: server.url, credentials: credsText(admin.creds!) });
+    expect(await forgetMember(nc, logLayout("agents"), "Revoked-3")).toBeGreaterThan(0);
+    await nc.close();
+    // The directory remembers a name it found for a minute: a new asker sees the removal at once.
+    const fresh = await link(server.url, "Asker-3b");
+    t0 = performance.now();
+    await expect(fresh.request("Revoked-3", "hello?", { timeoutMs: 5_000 })).rejects.toBeInstanceOf(NoAgentError);
+    expect(performance.now() - t0).toBeLessThan(100);
+  });
+
+  it("lets a request's own timeout apply while it waits, and drops it unrun once its asker gave up", async () => {
+    let ran = 0;
+    const serve: LinkHandlers = { request: () => void ran++ };
+    const first = await link(server.url, "Away-4", { handlers: serve });
+    await first.close();
+    const asker = await link(server.url, "Asker-4", { ackTimeoutMs: 100 });
+    const err = await asker.request("Away-4", "late", { timeoutMs: 300 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RequestTimeoutError);
+    const back = await link(server.url, "Away-4", { handlers: serve });
+    await eventually(() => back.stats.memory!.expired === 1);
+    expect(ran).toBe(0);
+  });
+
+  it("splits one queue between replicas of an agent: each message handled by one of them", async () => {
+    const a = counter();
+    const b = counter();
+    await link(server.url, "Replicated", { handlers: a.handlers });
+    await link(server.url, "Replicated", { handlers: b.handlers });
+    const sender = await link(server.url, "Sender-5");
+    for (let i = 0; i < 400; i++) sender.sendDirect("Replicated", String(i));
+    await eventually(() => a.handled.size + b.handled.size === 400, 5_000);
+    await sleep(200);
+    expect(a.handled.size + b.handled.size).toBe(400);
+    for (let i = 0; i < 400; i++) expect((a.handled.get(i) ?? 0) + (b.handled.get(i) ?? 0), `#${i}`).toBe(1);
+    expect(a.handled.size).toBeGreaterThan(0);
+    expect(b.handled.size).toBeGreaterThan(0);
+  });
+});
+
+describe("nothing lost across broker outages", () => {
+  it("delivers 2,000 numbered messages exactly once through two SIGKILLs of the broker and a restart of the agent", async () => {
+    const N = 2_000;
+    const { handled, handlers } = counter();
+    let receiver: AgentLink = await link(server.url, "Drill-Receiver", { handlers });
+    const sender = await link(server.url, "Drill-Sender");
+    const sendErrors: unknown[] = [];
+    const outage = async () => {
+      await server.kill("SIGKILL");
+      await sleep(300);
+      await server.restart();
+    };
+    const events: Promise<void>[] = [];
+    for (let i = 0; i < N; i++) {
+      try {
+        sender.sendDirect("Drill-Receiver", String(i));
+      } catch (e) {
+        sendErrors.push(e);
+      }
+      if (i === 500 || i === 1_500) events.push(outage());
+      if (i === 1_000) {
+        events.push(
+          (async () => {
+            await receiver.close();
+            receiver = await link(server.url, "Drill-Receiver", { handlers });
+          })(),
+        );
+      }
+      await sleep(4); // ~200 messages a second, as a busy mesh
+    }
+    await Promise.all(events);
+    await eventually(() => handled.size === N, 60_000);
+    await sleep(1_000); // redeliveries, if any, would arrive now
+    const lost = Array.from({ length: N }, (_, i) => i).filter((i) => !handled.has(i));
+    const twice = [...handled].filter(([, n]) => n > 1).map(([i]) => i);
+    expect(sendErrors).toEqual([]);
+    expect(lost).toEqual([]);
+    expect(twice).toEqual([]);
+    const out = sender.stats.memory!.outbox;
+    expect(out.waiting).toBe(0);
+    expect(out.stored).toBe(N);
+  }, 120_000);
+
+  it("control: the same outage on core NATS (log off) loses messages, so the test above can fail", async () => {
+    const { handled, handlers } = counter();
+    await link(server.url, "Core-Receiver", { handlers, log: "off" });
+    const sender = await link(server.url, "Core-Sender", { log: "off" });
+    let outage: Promise<void> | undefined;
+    for (let i = 0; i < 400; i++) {
+      sender.sendDirect("Core-Receiver", String(i));
+      if (i === 100)
+        outage = (async () => {
+          await server.kill("SIGKILL");
+          await sleep(300);
+          await server.restart();
+        })();
+      await sleep(4);
+    }
+    await outage;
+    await sleep(1_500);
+    expect(handled.size).toBeLessThan(400);
+  }, 30_000);
+});
