@@ -58,19 +58,28 @@ describe("delivery that waits", () => {
   it("still fails at once for a name the mesh has never seen, and for one removed from it", async () => {
     const asker = await link(server.url, "Asker-3");
     let t0 = performance.now();
-    await expect(asker.request("Never-Seen", "hello?", { timeoutMs: 5_000 })).rejects.toBeInstanceOf(NoAgentError);
+    await expect(asker.request("Never-Seen", "hello?", { timeoutMs: 5_000 })).rejects.toBeInstanceOf(
+      NoAgentError,
+    );
     expect(performance.now() - t0).toBeLessThan(100);
 
     const gone = await link(server.url, "Revoked-3", { handlers: { request: () => "hi" } });
     await gone.close();
-    const admin = await server.authority!.mint({ role: "admin", name: "admin", root: "agents", ttlMs: 60_000 });
+    const admin = await server.authority!.mint({
+      role: "admin",
+      name: "admin",
+      root: "agents",
+      ttlMs: 60_000,
+    });
     const nc = await connectNats({ servers: server.url, credentials: credsText(admin.creds!) });
     expect(await forgetMember(nc, logLayout("agents"), "Revoked-3")).toBeGreaterThan(0);
     await nc.close();
     // The directory remembers a name it found for a minute: a new asker sees the removal at once.
     const fresh = await link(server.url, "Asker-3b");
     t0 = performance.now();
-    await expect(fresh.request("Revoked-3", "hello?", { timeoutMs: 5_000 })).rejects.toBeInstanceOf(NoAgentError);
+    await expect(fresh.request("Revoked-3", "hello?", { timeoutMs: 5_000 })).rejects.toBeInstanceOf(
+      NoAgentError,
+    );
     expect(performance.now() - t0).toBeLessThan(100);
   });
 
