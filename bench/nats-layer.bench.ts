@@ -8,6 +8,7 @@ import { fork, type ChildProcess } from "node:child_process";
 import { AgentLink, silentLogger } from "../lib/transport";
 import { connectNats, credsText } from "../lib/transport/connect";
 import { startNatsServer } from "../test/harness/nats-server";
+import { benchDurable } from "./durable";
 import { CONTENT, METADATA, rawMessage } from "./payload";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -16,6 +17,7 @@ const CONC = Number(process.env.BENCH_CONC ?? 20_000);
 const IN_FLIGHT = 100;
 const BCAST_1 = Number(process.env.BENCH_BCAST ?? 100_000);
 const BCAST_10 = Math.round(BCAST_1 / 5);
+const DURABLE = Number(process.env.BENCH_DURABLE ?? 1_000);
 const enc = new TextEncoder();
 
 const AUTH = process.env.BENCH_AUTH !== "0";
@@ -26,7 +28,12 @@ const peer = fork(new URL("./peer.ts", import.meta.url).pathname, [server.url], 
 await waitFor(peer, (m) => (m as { ready?: boolean }).ready === true); // the peer is up
 const HOUR = 3_600_000;
 const raw = AUTH
-  ? await server.authority!.mintRaw("raw", ["bench.raw.>", "_INBOX.>"], ["bench.raw.>", "_INBOX.>"], HOUR)
+  ? await server.authority!.mintRaw(
+      "raw",
+      ["bench.raw.>", "_INBOX_raw.>"],
+      ["bench.raw.>", "_INBOX_raw.>"],
+      HOUR,
+    )
   : "";
 const agent = async (name: string) =>
   AUTH ? server.credentials({ role: "agent", name, runtime: "process", ttlMs: HOUR }) : "";
@@ -103,6 +110,25 @@ try {
       pad(`${median(p99.raw).toFixed(2)} ms`, 16) +
       pad(`${median(p99.agent).toFixed(2)} ms`, 16),
   );
+  // The durable path, on its own server with JetStream and the log (the rows above have none).
+  process.stdout.write("durable path (request through the log)...\n");
+  const d = await benchDurable(ROUNDS, DURABLE);
+  const durableRatio = d.agent.map((a, i) => a / d.raw[i]!);
+  const durableToPublish = d.agent.map((a, i) => a / d.publish[i]!);
+  console.log(
+    pad("durable request (log)", 30) +
+      pad(`${fmt(median(d.raw))} req/s`, 16) +
+      pad(fmt(median(d.agent)), 16) +
+      pad(median(durableRatio).toFixed(2), 14) +
+      `${Math.min(...durableRatio).toFixed(2)}-${Math.max(...durableRatio).toFixed(2)}`,
+  );
+  console.log(
+    pad("  vs JetStream publish+ack", 30) +
+      pad(`${fmt(median(d.publish))} pub/s`, 16) +
+      pad(fmt(median(d.agent)), 16) +
+      pad(median(durableToPublish).toFixed(2), 14) +
+      `${Math.min(...durableToPublish).toFixed(2)}-${Math.max(...durableToPublish).toFixed(2)}`,
+  );
   const bcast = ratios["broadcast to 1 receiver"]!.map((r, i) =>
     Math.min(r, ratios["broadcast to 10 receivers"]![i]!),
   );
@@ -117,6 +143,10 @@ try {
       raw_request_p99_ms: round(median(p99.raw)),
       raw_request_per_s: Math.round(median(rows["request/reply sequential"]!.raw)),
       agent_request_per_s: Math.round(median(rows["request/reply sequential"]!.agent)),
+      durable_request_ratio: round(median(durableRatio)),
+      durable_request_to_js_publish_ratio: round(median(durableToPublish)),
+      durable_request_per_s: Math.round(median(d.agent)),
+      js_publish_per_s: Math.round(median(d.publish)),
       rounds: ROUNDS,
       auth: AUTH,
     }),
