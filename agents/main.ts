@@ -41,7 +41,10 @@ async function main(): Promise<void> {
   };
   const running: RunningAgent[] = [];
   for (const def of demoAgents()) {
-    running.push(await startAgent(def, { connection: await connectAs(def.name), root, model: llm.model }));
+    const durable = { deliveryTtlMs: config.deliveryTtlMs, outboxMaxBytes: config.outboxMaxBytes };
+    running.push(
+      await startAgent(def, { connection: await connectAs(def.name), root, model: llm.model, durable }),
+    );
     console.log(`[agents] ${def.name} is online (${def.capabilities.join(", ")})`);
   }
   const calculator = await calculatorOnNats(new Calculator(), await connectAs("Calculator"), undefined, root);

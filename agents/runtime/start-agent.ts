@@ -10,6 +10,7 @@ import {
   consoleLogger,
   AgentLink,
   RegistryWatcher,
+  type AgentLinkOptions,
   type HandlerContext,
   type Logger,
   type NatsConnection,
@@ -33,6 +34,8 @@ export interface StartAgentOptions {
   readonly queueLimit?: number;
   readonly logger?: Logger;
   readonly root?: string;
+  /** The log's settings for this agent's link (DELIVERY_TTL_MS, OUTBOX_MAX_BYTES); default: lib/config's. */
+  readonly durable?: Pick<AgentLinkOptions, "deliveryTtlMs" | "outboxMaxBytes">;
 }
 
 export interface RunningAgent extends AsyncDisposable {
@@ -93,6 +96,7 @@ export async function startAgent(definition: AgentDefinition, o: StartAgentOptio
     ...(o.maxHops === undefined ? {} : { maxHops: o.maxHops }),
     ...(o.logger === undefined ? {} : { logger: o.logger }),
     ...(o.root === undefined ? {} : { root: o.root }),
+    ...o.durable,
     handlers: {
       direct: run,
       request: run,

@@ -39,6 +39,8 @@ export interface AgentHostOptions {
   readonly root: string;
   /** Deadline of one model call (ms). */
   readonly llmTimeoutMs: number;
+  /** The log's settings for the agents' links (DELIVERY_TTL_MS, OUTBOX_MAX_BYTES). */
+  readonly durable?: { readonly deliveryTtlMs: number; readonly outboxMaxBytes: number };
   /** The LLM server an agent started now uses (agents/server/llm-target.ts). */
   readonly llm: () => Promise<LlmTarget>;
   /** How many agents this server may run at once. */
@@ -154,6 +156,7 @@ export class AgentHost {
         root: this.o.root,
         model,
         online: () => onlineAgents(this.registry.state).map((e) => e.agent),
+        ...(this.o.durable === undefined ? {} : { durable: this.o.durable }),
       });
       const info: HostedAgent = {
         name: spec.name,

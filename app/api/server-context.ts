@@ -46,6 +46,7 @@ export function agentHost(): Promise<AgentHost> {
     natsUrl: c.natsUrl,
     root: c.subjectRoot,
     llmTimeoutMs: c.llmTimeoutMs,
+    durable: { deliveryTtlMs: c.deliveryTtlMs, outboxMaxBytes: c.outboxMaxBytes },
     llm: currentLlm,
     maxAgents: c.serverAgentLimit,
     dataDir: c.dataDir,

@@ -123,7 +123,9 @@ export class Memory {
     if ((m.type !== "request" && m.type !== "handoff") || m.timeoutMs === undefined) return false;
     if (d.storedAt + m.timeoutMs > Date.now()) return false;
     this.expired++;
-    this.o.log.warn(`dropped ${m.type} ${m.id} from ${m.from}: it waited past its timeout of ${m.timeoutMs} ms`);
+    this.o.log.warn(
+      `dropped ${m.type} ${m.id} from ${m.from}: it waited past its timeout of ${m.timeoutMs} ms`,
+    );
     return true;
   }
 
