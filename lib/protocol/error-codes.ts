@@ -12,6 +12,7 @@ export const ERROR_CODES = {
   overloaded: "the agent runs as many tasks as it may; try again later",
   canceled: "the task was canceled",
   answer_too_large: "the answer was over the message size limit",
+  expired: "the task waited for the agent longer than the delivery TTL or its own timeout, and was not run",
   // the runtime (agents/runtime): the run could not finish
   max_steps: "the agent gave up after its most model turns",
   run_failed: "the run failed for another reason",

@@ -379,8 +379,11 @@ export class AgentLink implements AsyncDisposable {
     if (this.state !== "open") return false;
     this.received++;
     const m = this.inbound.decode(d.kind, d.subject, d.data);
-    if (m === null || !this.memory!.firstTime(m.id) || this.memory!.outlived(m, d)) return true;
-    this.dispatcher.dispatch(m, d.subject);
+    if (m === null || !this.memory!.firstTime(m.id)) return true;
+    // Only tasks come from the consumers (their filters are the task subjects).
+    const expired = this.memory!.outlived(m as TaskMessage, d);
+    if (expired !== undefined) this.tasks.refuse(m as TaskMessage, "expired", expired);
+    else this.dispatcher.dispatch(m, d.subject);
     return true;
   }
 }

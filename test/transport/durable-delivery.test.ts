@@ -2,7 +2,13 @@
 // agents (issue 11). Every count here is of what handlers actually ran.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startNatsServer, type NatsServerHandle } from "../harness/nats-server";
-import { NoAgentError, RequestTimeoutError, type AgentLink, type LinkHandlers } from "../../lib/transport";
+import {
+  AgentResponseError,
+  NoAgentError,
+  RequestTimeoutError,
+  type AgentLink,
+  type LinkHandlers,
+} from "../../lib/transport";
 import { forgetMember } from "../../lib/transport/log/streams";
 import { connectNats, credsText } from "../../lib/transport/connect";
 import { logLayout, type DirectMessage } from "../../lib/protocol";
@@ -94,6 +100,20 @@ describe("delivery that waits", () => {
     const back = await link(server.url, "Away-4", { handlers: serve });
     await eventually(() => back.stats.memory!.expired === 1);
     expect(ran).toBe(0);
+    expect(asker.stats.rejected).toBe(0); // the "expired" answer to a task it gave up on is news, not an attack
+  });
+
+  it("answers 'expired' for a task that waited longer than the delivery TTL", async () => {
+    const first = await link(server.url, "Away-6", { handlers: { request: () => "ran" } });
+    await first.close();
+    const asker = await link(server.url, "Asker-6", { ackTimeoutMs: 100 });
+    const answer = asker.request("Away-6", "still wanted", { timeoutMs: 10_000 }).catch((e: unknown) => e);
+    await sleep(700);
+    await link(server.url, "Away-6", { handlers: { request: () => "ran" }, deliveryTtlMs: 500 });
+    const err = (await answer) as AgentResponseError;
+    expect(err).toBeInstanceOf(AgentResponseError);
+    expect(err.code).toBe("expired");
+    expect(err.message).toMatch(/longer than the delivery TTL of 500 ms/);
   });
 
   it("splits one queue between replicas of an agent: each message handled by one of them", async () => {

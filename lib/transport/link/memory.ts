@@ -22,6 +22,7 @@ import {
   type LogLayout,
   type RequestMessage,
   type ResponseMessage,
+  type TaskMessage,
 } from "../../protocol";
 import { NoAgentError } from "../errors";
 import type { Logger } from "../logger";
@@ -105,28 +106,26 @@ export class Memory {
       kinds,
       ttlMs: this.o.deliveryTtlMs,
       onMessage: take,
-      onExpired: (d) => {
-        this.expired++;
-        this.o.log.warn(
-          `dropped ${d.subject}: it waited longer than ${this.o.deliveryTtlMs} ms (DELIVERY_TTL_MS)`,
-        );
-      },
       log: this.o.log,
     });
   }
 
   /**
-   * True (and counted) when a task waited past its asker's own timeout: nobody waits for the
-   * answer any more, so it is dropped unrun.
+   * Why a delivered task is not to be run (counted), or undefined when it is: it waited longer
+   * than the delivery TTL, or past its asker's own timeout (nobody waits for the answer any more).
    */
-  outlived(m: AgentMessage, d: Delivered): boolean {
-    if ((m.type !== "request" && m.type !== "handoff") || m.timeoutMs === undefined) return false;
-    if (d.storedAt + m.timeoutMs > Date.now()) return false;
+  outlived(m: TaskMessage, d: Delivered): string | undefined {
+    const waited = Date.now() - d.storedAt;
+    const timeoutMs = m.type === "direct" ? undefined : m.timeoutMs;
+    let why: string | undefined;
+    if (waited > this.o.deliveryTtlMs)
+      why = `it waited ${waited} ms for ${this.o.name}, longer than the delivery TTL of ${this.o.deliveryTtlMs} ms`;
+    else if (timeoutMs !== undefined && waited > timeoutMs)
+      why = `it waited ${waited} ms for ${this.o.name}, past its own timeout of ${timeoutMs} ms`;
+    if (why === undefined) return undefined;
     this.expired++;
-    this.o.log.warn(
-      `dropped ${m.type} ${m.id} from ${m.from}: it waited past its timeout of ${m.timeoutMs} ms`,
-    );
-    return true;
+    this.o.log.warn(`dropped ${m.type} ${m.id} from ${m.from} unrun: ${why}`);
+    return why;
   }
 
   /** False (and counted) when message `id` was already taken: a second copy. */

@@ -129,6 +129,9 @@ export class Requester {
       this.rejections.record("spoofed", `${m.from} answers a task given to ${target}`, subject);
       return;
     }
+    // A task that expired while waiting for an away agent is answered "expired" even if we gave
+    // up on it long ago: news, not an error.
+    if (m.type === "response" && m.error?.code === "expired") return;
     this.rejections.record(
       "unknown_request",
       `${m.type} from ${m.from} to unknown or finished task ${m.inReplyTo}`,

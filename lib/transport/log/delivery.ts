@@ -6,7 +6,7 @@
  *
  * Each message is acknowledged as soon as it is handed to the link (which remembers its id, so a
  * redelivery after a lost ack is dropped as a duplicate): delivery is at least once, handling
- * once. A message older than the delivery TTL is acknowledged and dropped as expired.
+ * once. (What waited too long is the link's to judge: ../link/memory.ts `outlived`.)
  */
 import type { NatsConnection } from "@nats-io/nats-core";
 import {
@@ -40,11 +40,10 @@ export interface DeliveryOptions {
   readonly layout: LogLayout;
   readonly name: string;
   readonly kinds: readonly DeliveryKind[];
-  /** Older messages are dropped as expired. */
+  /** A consumer unused this long is removed; a new one starts at most this far back. */
   readonly ttlMs: number;
   /** Takes a message; returns false to have it delivered again later (the link is closing). */
   readonly onMessage: (m: Delivered) => boolean;
-  readonly onExpired: (m: Delivered) => void;
   readonly log: Logger;
 }
 
@@ -111,11 +110,6 @@ export class Delivery {
       storedAt: Math.floor(m.info.timestampNanos / NS_PER_MS),
     };
     if (this.stopped) return m.nak();
-    if (Date.now() - d.storedAt > this.o.ttlMs) {
-      m.ack();
-      this.o.onExpired(d);
-      return;
-    }
     let taken: boolean;
     try {
       taken = this.o.onMessage(d);
