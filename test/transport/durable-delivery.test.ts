@@ -9,6 +9,7 @@ import {
   type AgentLink,
   type LinkHandlers,
 } from "../../lib/transport";
+import { OutboxFullError } from "../../lib/transport/log/outbox";
 import { forgetMember } from "../../lib/transport/log/streams";
 import { connectNats, credsText } from "../../lib/transport/connect";
 import { logLayout, type DirectMessage } from "../../lib/protocol";
@@ -193,5 +194,29 @@ describe("nothing lost across broker outages", () => {
     await outage;
     await sleep(1_500);
     expect(handled.size).toBeLessThan(400);
+  }, 30_000);
+
+  it("holds sends while the server is down, in order, and refuses at once what does not fit", async () => {
+    const order: number[] = [];
+    await link(server.url, "Ordered-Receiver", {
+      handlers: { direct: (m: DirectMessage) => void order.push(parseInt(m.content, 10)) },
+    });
+    const sender = await link(server.url, "Ordered-Sender", { outboxMaxBytes: 2 ** 20 });
+    await server.kill("SIGKILL");
+    const body = "x".repeat(10_000);
+    let held = 0;
+    let full: unknown;
+    try {
+      for (; held < 1_000; held++) sender.sendDirect("Ordered-Receiver", `${held} ${body}`);
+    } catch (e) {
+      full = e;
+    }
+    expect(full).toBeInstanceOf(OutboxFullError);
+    expect(held).toBeGreaterThan(90); // ~1 MiB of ~10 KB messages
+    expect(held).toBeLessThan(110);
+    expect(sender.stats.memory!.outbox.refused).toBe(1);
+    await server.restart();
+    await eventually(() => order.length === held, 15_000);
+    expect(order).toEqual(Array.from({ length: held }, (_, i) => i));
   }, 30_000);
 });
