@@ -69,7 +69,12 @@ export async function prepareLog(
     return await asAdmin(url, authority, root, async (nc, layout) => {
       try {
         const { log, members } = await ensureLog(nc, layout, limits);
-        return { layout, messages: log.state.messages, bytes: log.state.bytes, members: members.state.messages };
+        return {
+          layout,
+          messages: log.state.messages,
+          bytes: log.state.bytes,
+          members: members.state.messages,
+        };
       } catch (e) {
         return await keptAsItWas(nc, layout, e);
       }
