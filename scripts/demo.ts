@@ -15,6 +15,7 @@ import { llmSettings } from "../agents/llm/lookup";
 import { resolveModel } from "../agents/offline-model/fallback";
 import { startAgent } from "../agents/runtime/start-agent";
 import { CLI_NAME, FILE_CREDS_TTL_MS, prepareIdentity } from "./identity";
+import { prepareLog } from "./log";
 import { startPrivateNatsServer } from "./nats";
 
 const TRIO = ["Weather-Bot", "Task-Coordinator", "General-Assistant"];
@@ -83,7 +84,10 @@ async function serverUrl(): Promise<string> {
     }
     const server = await startPrivateNatsServer(identity.authority.serverConfigPath);
     cleanups.push(() => server.stop());
-    say(`(no NATS at ${url}: started a private nats-server at ${server.url})`);
+    // Its own log, as under npm start: messages to an agent that is away wait, and "no agent named X".
+    const limits = { maxAgeMs: config.logMaxAgeMs, maxBytes: config.logMaxBytes };
+    await prepareLog(server.url, identity.authority, root, limits);
+    say(`(no NATS at ${url}: started a private nats-server at ${server.url}, with the log)`);
     return server.url;
   }
 }

@@ -1,7 +1,8 @@
 // `npm run nats`: run the local NATS server in the foreground, with the repo's nats-server.conf
 // made concrete for this installation (scripts/nats.ts `renderNatsConfig`): the trust chain's
 // auth settings (made on first run, see scripts/identity.ts) and the dashboard's origin as the
-// only one the WebSocket listener accepts.
+// only one the WebSocket listener accepts. Once it listens, the log is created or its limits
+// updated (scripts/log.ts), as under `npm start`.
 import { spawn, type ChildProcess, type StdioOptions } from "node:child_process";
 import {
   mkdirSync,
@@ -19,6 +20,7 @@ import { fileURLToPath } from "node:url";
 import { readConfig } from "../lib/config";
 import { ensureNatsServer } from "./nats-binary";
 import { prepareIdentity } from "./identity";
+import { heldText, prepareLog } from "./log";
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export const NATS_HOST = "127.0.0.1";
@@ -113,8 +115,9 @@ export interface PrivateNatsServer {
 
 /**
  * A throwaway nats-server on a free port, for `npm run demo:script` when no server runs: the same
- * trust chain (`authConfigPath`, from lib/identity), no JetStream, no WebSocket, nothing on disk
- * but its config and the ports file it writes to say which port it got.
+ * trust chain (`authConfigPath`, from lib/identity), JetStream in its temp dir (for the log, which
+ * the caller creates: scripts/log.ts), no WebSocket, nothing else on disk but its config and the
+ * ports file it writes to say which port it got. All of it is removed when it stops.
  */
 export async function startPrivateNatsServer(
   authConfigPath: string,
@@ -128,6 +131,7 @@ export async function startPrivateNatsServer(
     [
       `listen: ${NATS_HOST}:-1`,
       `ports_file_dir: ${JSON.stringify(dir)}`,
+      `jetstream { store_dir: ${JSON.stringify(join(dir, "jetstream"))} }`,
       readFileSync(authConfigPath, "utf8"),
     ].join("\n"),
     { mode: 0o600 },
@@ -170,7 +174,7 @@ export async function startPrivateNatsServer(
 }
 
 async function main(): Promise<void> {
-  let child: ChildProcess;
+  let child: ChildProcess | undefined;
   try {
     const config = readConfig(process.env);
     const { authority } = await prepareIdentity(config.dataDir, config.subjectRoot);
@@ -180,19 +184,26 @@ async function main(): Promise<void> {
       dashboardOrigins(config.port),
     );
     child = await startNatsServer({ configPath });
+    await waitForPort(NATS_HOST, NATS_PORT, 10_000);
+    const limits = { maxAgeMs: config.logMaxAgeMs, maxBytes: config.logMaxBytes };
+    const held = await prepareLog(`nats://${NATS_HOST}:${NATS_PORT}`, authority, config.subjectRoot, limits);
+    console.error(`[nats] log: ${held.layout.stream} holds ${heldText(held)}`);
+    if (held.warning !== undefined) console.error(`[nats] warning: the log exists, but ${held.warning}`);
   } catch (err) {
+    child?.kill("SIGTERM");
     console.error(err instanceof Error ? err.message : String(err));
     process.exit(1);
   }
+  const server = child;
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     // Forwarding lets nats-server shut down cleanly (flush JetStream) instead of dying with us.
-    process.on(signal, () => child.kill(signal));
+    process.on(signal, () => server.kill(signal));
   }
-  child.on("error", (err) => {
+  server.on("error", (err) => {
     console.error(`Failed to run nats-server: ${err.message}`);
     process.exit(1);
   });
-  child.on("exit", (code, signal) => {
+  server.on("exit", (code, signal) => {
     process.exit(code ?? (signal ? 128 + constants.signals[signal] : 1));
   });
 }

@@ -2,8 +2,9 @@
 // under .data/, see scripts/identity.ts), runs nats-server with nats-server.conf made concrete for
 // this installation (or uses one already on 127.0.0.1:4222), the dashboard (built when its sources
 // changed) on http://127.0.0.1:3000, and the demo agents (LM Studio at LLM_BASE_URL, or the offline
-// model when nothing answers there), prints the dashboard's one-time login URL, and prints who
-// comes online and goes offline, until Ctrl-C.
+// model when nothing answers there), creates the log on JetStream or updates its limits
+// (scripts/log.ts), prints the dashboard's one-time login URL, and prints who comes online and goes
+// offline, until Ctrl-C.
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, openSync } from "node:fs";
 import { resolve } from "node:path";
@@ -14,6 +15,8 @@ import { connectNats, credsFile } from "../lib/transport/connect";
 import { CLI_NAME, prepareIdentity } from "./identity";
 import { dashboardOrigins, isPortInUse, NATS_HOST, NATS_PORT, renderNatsConfig, waitForPort } from "./nats";
 import { NatsSupervisor } from "./nats-supervisor";
+import { duration } from "./cli/format";
+import { heldText, prepareLog } from "./log";
 import { buildDashboard, serveDashboard } from "./next-app";
 
 const children: ChildProcess[] = [];
@@ -53,6 +56,19 @@ async function main(): Promise<void> {
       `[start] nats-server: ${natsUrl}, ws://${NATS_HOST}:9222, monitoring http://${NATS_HOST}:8222 (log: .data/nats-server.log)`,
     );
   }
+
+  // The log (every message under the root, kept LOG_MAX_AGE_MS / LOG_MAX_BYTES): made on first
+  // run, its limits updated on every start. Without it agents fall back to at-most-once.
+  const limits = { maxAgeMs: config.logMaxAgeMs, maxBytes: config.logMaxBytes };
+  const held = await prepareLog(natsUrl, authority, root, limits);
+  const kept =
+    held.warning === undefined
+      ? `kept ${duration(limits.maxAgeMs)}, up to ${Math.round(limits.maxBytes / 2 ** 20)} MB`
+      : "limits unchanged";
+  console.log(
+    `[start] log: ${held.layout.stream} holds ${heldText(held)} (${kept}); ${held.members} known agent presences in ${held.layout.members}`,
+  );
+  if (held.warning !== undefined) console.log(`[start] warning: the log exists, but ${held.warning}`);
 
   if (await isPortInUse("127.0.0.1", dashboardPort)) {
     throw new Error(`port ${dashboardPort} is taken; stop what runs there or set PORT`);

@@ -1,10 +1,14 @@
 /**
  * Doctor's JetStream check, from the server's monitoring endpoint (`/jsz`, no credential needed;
  * the listener is on loopback): is JetStream on, what may it store, and how much room does its
- * store directory's disk have. The memory (issue 11) will need it; today nothing depends on it.
+ * store directory's disk have. Then the log itself (`checkLog`): its two streams for the root, with
+ * their limits and what they hold, read with the CLI's credential (STREAM.INFO, which it may call).
  */
 import { statfsSync } from "node:fs";
 import { z } from "zod";
+import { logLayout } from "../../lib/protocol";
+import type { NatsConnection } from "../../lib/transport";
+import { connectNats, credsText } from "../../lib/transport/connect";
 
 export const JETSTREAM_FIX = {
   monitor: "nats-server.conf needs `http: 127.0.0.1:8222` (npm start's has it), or pass --monitor URL",
@@ -81,4 +85,91 @@ function bytes(n: number): string {
     u++;
   }
   return `${v < 10 && u > 0 ? v.toFixed(1) : Math.round(v)} ${units[u]}`;
+}
+
+// ---- the log (lib/protocol/log.ts) ------------------------------------------------------------
+
+export const LOG_FIX = {
+  missing:
+    "run `npm start` once: it creates the log (as an `admin` credential it mints in memory) and updates its limits on every start; against a server you started otherwise, `npm run nats` does too",
+  limits: "restart `npm start` (or `npm run nats`) to apply LOG_MAX_AGE_MS / LOG_MAX_BYTES",
+  full: "the log is at LOG_MAX_BYTES: the oldest messages are being dropped; raise it (and max_file_store)",
+} as const;
+
+const StreamInfo = z.object({
+  config: z.object({ max_age: z.number(), max_bytes: z.number() }),
+  state: z.object({ messages: z.number(), bytes: z.number() }),
+});
+const ApiError = z.object({
+  error: z.object({ code: z.number(), err_code: z.number().optional(), description: z.string() }),
+});
+
+type Info = z.infer<typeof StreamInfo>;
+
+/** A stream's info by JetStream's API (STREAM.INFO, which the cli role may call), or why not. */
+async function streamInfo(nc: NatsConnection, stream: string, timeoutMs: number): Promise<Info | string> {
+  let body: unknown;
+  try {
+    body = (await nc.request(`$JS.API.STREAM.INFO.${stream}`, "", { timeout: timeoutMs })).json();
+  } catch (e) {
+    return `JetStream does not answer (${(e as Error).message})`;
+  }
+  const info = StreamInfo.safeParse(body);
+  if (info.success) return info.data;
+  const err = ApiError.safeParse(body);
+  return err.success ? err.data.error.description : "not JetStream's answer";
+}
+
+export interface LogCheckOptions {
+  readonly url: string;
+  /** The CLI credential's creds text. */
+  readonly creds: string;
+  readonly root: string;
+  /** What LOG_MAX_AGE_MS / LOG_MAX_BYTES ask for. */
+  readonly limits: { readonly maxAgeMs: number; readonly maxBytes: number };
+  readonly timeoutMs: number;
+}
+
+/** Do the log and members streams of the root exist, with the configured limits, and what do they hold? */
+export async function checkLog(o: LogCheckOptions): Promise<JetStreamResult> {
+  const layout = logLayout(o.root);
+  let nc: NatsConnection;
+  try {
+    nc = await connectNats({ servers: o.url, timeoutMs: o.timeoutMs, credentials: credsText(o.creds) });
+  } catch (e) {
+    return { ok: false, detail: `cannot connect to read it: ${(e as Error).message}` };
+  }
+  try {
+    const log = await streamInfo(nc, layout.stream, o.timeoutMs);
+    const members = await streamInfo(nc, layout.members, o.timeoutMs);
+    if (typeof log === "string" || typeof members === "string") {
+      const [name, why] =
+        typeof log === "string" ? [layout.stream, log] : [layout.members, members as string];
+      const fix = /does not answer/.test(why) ? JETSTREAM_FIX.off : LOG_FIX.missing;
+      return { ok: false, detail: `no log for ${o.root}: ${name}: ${why}`, fix };
+    }
+    const maxAgeMs = log.config.max_age / 1_000_000;
+    const held = `${log.state.messages.toLocaleString("en-US")} messages, ${bytes(log.state.bytes)} of ${bytes(log.config.max_bytes)}, kept ${days(maxAgeMs)}`;
+    const detail = `${layout.stream}: ${held}; ${layout.members}: ${members.state.messages} known agent presences`;
+    if (maxAgeMs !== o.limits.maxAgeMs || log.config.max_bytes !== o.limits.maxBytes)
+      return {
+        ok: true,
+        detail: `${detail} (configured: kept ${days(o.limits.maxAgeMs)}, ${bytes(o.limits.maxBytes)})`,
+        fix: LOG_FIX.limits,
+      };
+    if (log.config.max_bytes > 0 && log.state.bytes >= 0.9 * log.config.max_bytes)
+      return { ok: true, detail, fix: LOG_FIX.full };
+    return { ok: true, detail };
+  } finally {
+    await nc.close().catch(() => {});
+  }
+}
+
+function days(ms: number): string {
+  if (ms <= 0) return "forever";
+  return ms % 86_400_000 === 0
+    ? `${ms / 86_400_000} d`
+    : ms % 3_600_000 === 0
+      ? `${ms / 3_600_000} h`
+      : `${Math.round(ms / 1000)} s`;
 }

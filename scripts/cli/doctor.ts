@@ -2,7 +2,8 @@
  * `switchboard doctor`: is this machine ready? Checks, in order, that the CLI's credential is
  * usable (./doctor-identity.ts), that NATS takes it over TCP and that the WebSocket listener (the
  * dashboard's way in) answers and wants credentials, that JetStream is on with room on its disk
- * (./doctor-jetstream.ts, from the monitoring endpoint), that an OpenAI-compatible LLM lists models
+ * (./doctor-jetstream.ts, from the monitoring endpoint) and the log exists for the root with its
+ * limits, that an OpenAI-compatible LLM lists models
  * and completes a prompt, and that an agent started here answers a request. One line per check,
  * with a `fix:` line under each failure (and under a warning: a passing check that has a fix).
  * `runDoctor` does the checking, `printCheck` the printing.
@@ -23,7 +24,7 @@ import { out, seconds, shortId, str, type Command } from "./common";
 import { connectProblem, isAuthRefusal } from "./connect";
 import type { Credential } from "./credential";
 import { checkCredential, checkServer, type IdentityState } from "./doctor-identity";
-import { checkJetStream } from "./doctor-jetstream";
+import { checkJetStream, checkLog } from "./doctor-jetstream";
 import { styleFor, type Style } from "./format";
 
 export interface DoctorOptions {
@@ -51,6 +52,8 @@ export interface DoctorOptions {
   readonly offlineFallbackUrl?: string;
   /** Per LLM call (ms, default 10 000). */
   readonly llmTimeoutMs?: number;
+  /** What LOG_MAX_AGE_MS / LOG_MAX_BYTES ask of the log (default: their defaults). */
+  readonly logLimits?: { readonly maxAgeMs: number; readonly maxBytes: number };
   /** Called as each check finishes, so a caller can print while the next one runs. */
   readonly onCheck?: (check: Check) => void;
 }
@@ -84,6 +87,7 @@ function doctorDefaults(c: Config): DoctorOptions {
     llmApiKey: c.llmApiKey,
     root: c.subjectRoot,
     dataDir: c.dataDir,
+    logLimits: { maxAgeMs: c.logMaxAgeMs, maxBytes: c.logMaxBytes },
     ...(c.offlineModelPort === 0 ? {} : { offlineFallbackUrl: offlineModelUrl(c.offlineModelPort) }),
     ...(c.llmModel === undefined ? {} : { llmModel: c.llmModel }),
   };
@@ -124,6 +128,14 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorReport> {
     return r.ok || r.fix !== undefined ? r : { ...r, fix: natsDown ? FIX.nats : FIX.ws };
   });
   await record("JetStream", () => checkJetStream(o.monitorUrl, natsTimeout));
+  await record("log", async () => {
+    const creds = identity?.credential?.text;
+    if (natsDown) return { ok: false, detail: "skipped: NATS is not reachable", fix: FIX.nats };
+    if (!tcp.ok || creds === undefined)
+      return { ok: false, detail: "skipped: NATS does not take the credential", fix: tcp.fix };
+    const limits = o.logLimits ?? { maxAgeMs: DEFAULTS.logMaxAgeMs, maxBytes: DEFAULTS.logMaxBytes };
+    return checkLog({ url: o.natsUrl, creds, root, limits, timeoutMs: natsTimeout });
+  });
   await record("LLM", async () => {
     const r = await checkLlm(o);
     if (r.ok || o.offlineFallbackUrl === undefined || o.offlineFallbackUrl === o.llmBaseUrl) return r;
@@ -331,7 +343,8 @@ function printCheck(c: Check, s: Style): string {
 
 export const doctor: Command = {
   name: "doctor",
-  summary: "check the CLI's credential, NATS (TCP and WebSocket), JetStream, the LLM and an agent round trip",
+  summary:
+    "check the CLI's credential, NATS (TCP and WebSocket), JetStream and the log, the LLM and an agent round trip",
   usage: [
     "doctor [--ws URL] [--monitor URL] [--llm URL] [--model NAME]",
     `  --ws URL      NATS WebSocket URL (default NATS_WS_URL or ${DEFAULTS.natsWsUrl})`,

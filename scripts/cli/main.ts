@@ -10,8 +10,10 @@ import { CliError, UsageError, type Command, type GlobalOptions } from "./common
 import { creds } from "./creds";
 import { cliCredsPath } from "./credential";
 import { doctor } from "./doctor";
+import { history } from "./history";
 import { loginLink } from "./login-link";
 import { ls } from "./ls";
+import { search } from "./search";
 import { broadcast, handoff, request, send } from "./send";
 import { tail } from "./tail";
 import { whoami } from "./whoami";
@@ -19,6 +21,8 @@ import { whoami } from "./whoami";
 const COMMANDS: readonly Command[] = [
   ls,
   tail,
+  history,
+  search,
   send,
   request,
   handoff,

@@ -5,7 +5,7 @@
  */
 import { nameProblem, type Priority } from "../../lib/protocol";
 import { AgentResponseError, NoAgentError, RequestTimeoutError } from "../../lib/transport";
-import { CliError, intOption, out, str, UsageError, type Command, type Values } from "./common";
+import { CliError, intOption, out, seconds, str, UsageError, type Command, type Values } from "./common";
 import { withLink } from "./connect";
 
 const priorityOption = { priority: { type: "string" } } as const;
@@ -55,7 +55,10 @@ export const request: Command = {
     const to = target(positionals, "request");
     const content = text(positionals.slice(1), "request");
     const timeoutMs = intOption(str(values, "timeout"), "timeout", 1, 86_400_000, "request") ?? 30_000;
-    const options = { timeoutMs, ...priority(values, "request") };
+    // With the log, a known agent that does not acknowledge is away: the request waits for it.
+    const onQueued = () =>
+      process.stderr.write(`queued: ${to} is away; waiting up to ${seconds(timeoutMs)}\n`);
+    const options = { timeoutMs, onQueued, ...priority(values, "request") };
     const answer = await withLink(g, async (link) => {
       try {
         return await link.request(to, content, options);

@@ -1,23 +1,17 @@
 /**
- * `switchboard tail`: every message on the wire, one line each, until Ctrl-C. Each message is
- * decoded with the protocol's own decoder and its `from` checked against the sender its subject
- * names, so what it prints is what an agent would accept; what an agent would drop shows as a dim
- * "! dropped <reason>" line and is counted. It reads with the CLI's credential, whose role must
- * allow reading the subject (cli and person read everything under the root).
+ * `switchboard tail`: every message on the wire, one line each, until Ctrl-C; with `--since`, the
+ * log's messages from then first, then on live without a gap or a repeat (subscribed before the
+ * log is read; what arrives meanwhile waits, and a message seen twice is printed once, by id).
+ * Each message is checked as an agent would (./received.ts): what an agent would drop shows as a
+ * dim "! dropped <reason>" line and is counted. It reads with the CLI's credential, whose role
+ * must allow reading the subject (cli and person read everything under the root).
  */
-import {
-  decodeMessage,
-  MESSAGE_TYPES,
-  nameProblem,
-  subjectMismatch,
-  subjects as subjectsFor,
-  type AgentMessage,
-  type RejectReason,
-  type Subjects,
-} from "../../lib/protocol";
+import { MESSAGE_TYPES, nameProblem, subjects as subjectsFor } from "../../lib/protocol";
 import { CliError, list, out, str, terminalWidth, UsageError, type Command } from "./common";
 import { connectAs, isAuthRefusal } from "./connect";
-import { formatDropped, formatMessage, styleFor, type LineOptions } from "./format";
+import { styleFor } from "./format";
+import { openLog, parseTime, scanOption, walk } from "./log-source";
+import { idOf, MessagePrinter, parties, receive, shows, type TailFilter } from "./received";
 
 /** What tail reads of a NATS message (structurally, so only lib/transport imports @nats-io). */
 interface WireMessage {
@@ -26,62 +20,44 @@ interface WireMessage {
   readonly headers?: { readonly code: number };
 }
 
-export interface TailFilter {
-  readonly agents: readonly string[];
-  readonly types: readonly string[];
-  readonly heartbeats: boolean;
-}
+/** Live messages held while the log is read; past this, tail says so and reads no further back. */
+const MAX_BACKLOG = 100_000;
 
-/** The names a subject carries: its sender, and its receiver when it has one. */
-function parties(subject: string, s: Subjects): string[] {
-  const parsed = s.parse(subject);
-  if (parsed === null) return [];
-  return "to" in parsed ? [parsed.from, parsed.to] : [parsed.from];
-}
-
-/** Whether a decoded message passes the filters. */
-export function shows(m: AgentMessage, subject: string, f: TailFilter, s: Subjects): boolean {
-  if (f.types.length > 0 && !f.types.includes(m.type)) return false;
-  if (m.type === "heartbeat" && !f.heartbeats && !f.types.includes("heartbeat")) return false;
-  if (f.agents.length === 0) return true;
-  const to = (m as { to?: string }).to;
-  const named = parties(subject, s);
-  return f.agents.some((a) => m.from === a || to === a || named.includes(a));
-}
-
-type Received =
-  | { readonly ok: true; readonly message: AgentMessage }
-  | { readonly ok: false; readonly reason: RejectReason; readonly detail: string };
-
-/**
- * What an agent would make of the bytes: the message, or why it would drop it. A subject outside
- * the root's grammar (a --subject elsewhere) names no sender, so there is nothing to check it by.
- */
-function receive(subject: string, data: Uint8Array, s: Subjects): Received {
-  const decoded = decodeMessage(data);
-  if (!decoded.ok) return { ok: false, reason: decoded.error.reason, detail: decoded.error.message };
-  const parsed = s.parse(subject);
-  const problem = parsed === null ? null : subjectMismatch(parsed, decoded.message);
-  if (problem !== null) return { ok: false, reason: problem.reason, detail: problem.detail };
-  return { ok: true, message: decoded.message };
+/** Ids printed lately, so a message that comes twice (log and wire, or re-sent) prints once. */
+class RecentIds {
+  private readonly ids = new Set<string>();
+  constructor(private readonly capacity = 100_000) {}
+  /** False when `id` was already there. */
+  add(id: string): boolean {
+    if (this.ids.has(id)) return false;
+    this.ids.add(id);
+    if (this.ids.size > this.capacity) this.ids.delete(this.ids.values().next().value!);
+    return true;
+  }
 }
 
 export const tail: Command = {
   name: "tail",
   summary: "print every message on the wire until Ctrl-C",
   usage: [
-    "tail [--agent NAME] [--type T[,T]] [--subject PATTERN] [--heartbeats]",
+    "tail [--agent NAME] [--type T[,T]] [--subject PATTERN] [--heartbeats] [--since WHEN]",
     "  --agent NAME       only messages from or to NAME, or on its subjects (repeatable)",
     `  --type T           only these types (repeatable or comma list): ${MESSAGE_TYPES.join(", ")}`,
     "  --subject PATTERN  subscribe to this subject instead of <root>.> (NATS wildcards * and >)",
     "  --heartbeats       show heartbeats too (hidden by default)",
+    "  --since WHEN       first what the log holds from WHEN (10m, 2h, 3d, or 2026-11-30T10:00:00Z),",
+    "                     then on live; the log keeps no presence or heartbeats",
+    "  --scan N           read at most N messages of the log (default 200000)",
     "  --json             one JSON object per line: {subject, message} or {subject, dropped, detail}",
+    "                     (from the log also seq and storedAt)",
   ],
   options: {
     agent: { type: "string", multiple: true },
     type: { type: "string", multiple: true },
     subject: { type: "string" },
     heartbeats: { type: "boolean" },
+    since: { type: "string" },
+    scan: { type: "string" },
   },
   takesArguments: false,
   async run(g, values) {
@@ -98,50 +74,46 @@ export const tail: Command = {
     }
     const filter: TailFilter = { agents, types, heartbeats: values.heartbeats === true };
     const s = subjectsFor(g.root);
-    const subject = str(values, "subject") ?? s.wildcards.all;
+    const given = str(values, "subject");
+    const subject = given ?? s.wildcards.all;
     if (!/^[^\s]+$/.test(subject) || subject.split(".").some((t) => t === ""))
       throw new UsageError(`--subject "${subject}" is not a NATS subject pattern`, "tail");
+    const sinceText = str(values, "since");
+    const since = sinceText === undefined ? undefined : parseTime(sinceText, "since", "tail");
+    const scan = scanOption(str(values, "scan"), "tail");
 
     const { nc, credential } = await connectAs(g);
     const color = styleFor(process.stdout, g.config.noColor);
     const note = styleFor(process.stderr, g.config.noColor);
-    const counts = { shown: 0, hidden: 0, dropped: 0 };
-    const droppedBy = new Map<string, number>();
-    const lineOptions = (subject: string): LineOptions => ({
-      subject,
-      receivedAt: new Date(),
+    const printer = new MessagePrinter({
+      subjects: s,
+      json: g.json,
       width: terminalWidth(g.config.columns),
       style: color,
+      wants: (m, subj) => shows(m, subj, filter, s),
+      // A dropped message names no trustworthy agent but the ones on its subject.
+      wantsDropped: (subj) => agents.length === 0 || agents.some((a) => parties(subj, s).includes(a)),
     });
+    const recent = new RecentIds();
+    let repeats = 0;
+    const emit = (subj: string, data: Uint8Array, at: Date, seq?: number) => {
+      const got = receive(subj, data, s);
+      const id = idOf(got);
+      if (id !== undefined && !recent.add(id)) {
+        repeats++;
+        return;
+      }
+      printer.show(subj, got, seq === undefined ? { at } : { at, seq });
+    };
 
-    const print = (msg: WireMessage) => {
+    // With --since, what arrives live while the log is read waits here, then follows it.
+    let backlog: { msg: WireMessage; at: Date }[] | null = since === undefined ? null : [];
+    let overflowed = false;
+    const live = (msg: WireMessage) => {
       if (msg.headers?.code === 503) return; // "no responders" status for a request of ours: not a message
-      const got = receive(msg.subject, msg.data, s);
-      if (!got.ok) {
-        const named = parties(msg.subject, s);
-        if (agents.length > 0 && !agents.some((a) => named.includes(a))) {
-          counts.hidden++;
-          return;
-        }
-        counts.dropped++;
-        droppedBy.set(got.reason, (droppedBy.get(got.reason) ?? 0) + 1);
-        out(
-          g.json
-            ? JSON.stringify({ subject: msg.subject, dropped: got.reason, detail: got.detail })
-            : formatDropped(msg.subject, got.reason, got.detail, lineOptions(msg.subject)),
-        );
-        return;
-      }
-      if (!shows(got.message, msg.subject, filter, s)) {
-        counts.hidden++;
-        return;
-      }
-      counts.shown++;
-      out(
-        g.json
-          ? JSON.stringify({ subject: msg.subject, message: got.message })
-          : formatMessage(got.message, lineOptions(msg.subject)),
-      );
+      if (backlog === null) return emit(msg.subject, msg.data, new Date());
+      if (backlog.length < MAX_BACKLOG) backlog.push({ msg, at: new Date() });
+      else overflowed = true;
     };
 
     // The server refuses a subscription the credential may not make after the subscribe call
@@ -149,11 +121,40 @@ export const tail: Command = {
     let refused: (e: Error) => void = () => {};
     const subscriptionRefused = new Promise<Error>((resolve) => (refused = resolve));
     try {
-      nc.subscribe(subject, { callback: (err, msg) => (err === null ? print(msg) : refused(err)) });
+      nc.subscribe(subject, { callback: (err, msg) => (err === null ? live(msg) : refused(err)) });
       await nc.flush();
     } catch (e) {
       await nc.close().catch(() => {});
       throw new UsageError(`cannot subscribe to "${subject}": ${(e as Error).message}`, "tail");
+    }
+
+    if (since !== undefined) {
+      try {
+        const reader = await openLog(nc, g.root);
+        const from = await reader.seqAt(since);
+        const filterOption = given === undefined ? {} : { filter: given };
+        const end = await walk(reader, { from, scan, ...filterOption }, (m) => {
+          emit(m.subject, m.data, new Date(m.storedAt), m.seq);
+          return true;
+        });
+        process.stderr.write(
+          `${note.dim(`read ${end.scanned} messages from the log since ${new Date(since).toISOString()}`)}\n`,
+        );
+        if (end.early)
+          process.stderr.write(
+            `${note.yellow(`switchboard: stopped reading the log after ${scan} messages (at ${end.last === undefined ? "its start" : new Date(end.last.storedAt).toISOString()}); a later --since or a larger --scan reads the rest`)}\n`,
+          );
+      } catch (e) {
+        await nc.close().catch(() => {});
+        throw e;
+      }
+      const held = backlog ?? [];
+      backlog = null;
+      for (const { msg, at } of held) emit(msg.subject, msg.data, at);
+      if (overflowed)
+        process.stderr.write(
+          `${note.yellow(`switchboard: more than ${MAX_BACKLOG} live messages arrived while the log was read; some were not printed`)}\n`,
+        );
     }
     process.stderr.write(
       `${note.dim(`listening on ${subject} at ${g.nats} as ${credential.info.name} — Ctrl-C to stop`)}\n`,
@@ -183,10 +184,7 @@ export const tail: Command = {
       );
     }
 
-    const reasons = [...droppedBy].map(([r, n]) => `${r} ${n}`).join(", ");
-    const summary =
-      `${counts.shown} shown, ${counts.hidden} hidden, ${counts.dropped} dropped` +
-      (reasons === "" ? "" : ` (${reasons})`);
+    const summary = printer.summary() + (repeats === 0 ? "" : `, ${repeats} repeated (printed once)`);
     if (g.json) process.stderr.write(`${summary}\n`);
     else {
       if (process.stdout.isTTY) out(); // past the ^C

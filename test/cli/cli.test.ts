@@ -610,6 +610,7 @@ describe("doctor", () => {
       "✓ NATS (TCP)",
       "✓ NATS (WebSocket)",
       "✓ JetStream",
+      "✓ log",
       "✓ LLM",
       "✓ agent round trip",
     ]);
@@ -617,8 +618,11 @@ describe("doctor", () => {
     expect(r.stdout).toMatch(/^✓ NATS \(WebSocket\)\s+.*refuses connections without a credential$/m);
     expect(r.stdout).toMatch(/^✓ agent round trip\s+doctor-probe-\w+ started and answered cli's request/m);
     expect(r.stdout).toMatch(/^✓ JetStream\s+on: .* on disk, .* in memory, \d+ streams; .* free at /m);
+    expect(r.stdout).toMatch(
+      /^✓ log\s+SB_agents: [\d,]+ messages, .* of 1.0 GB, kept 7 d; SB_agents_members: \d+ known/m,
+    );
     expect(r.stdout).not.toContain("fix:");
-    expect(r.stdout).toContain("all 6 checks passed");
+    expect(r.stdout).toContain("all 7 checks passed");
   });
 
   it("fails with the LM Studio fix when the LLM is not there", async () => {
@@ -642,7 +646,7 @@ describe("doctor", () => {
       new RegExp(`^✗ LLM\\s+${llm.replace(/[.:/]/g, "\\$&")}: .*connection refused$`, "m"),
     );
     expect(r.stdout).toContain(`    ${LM_STUDIO_FIX}`);
-    expect(r.stdout).toContain("1 of 6 checks failed");
+    expect(r.stdout).toContain("1 of 7 checks failed");
   });
 
   it("fails JetStream with its fix when it is off, or when there is no monitoring endpoint", async () => {
@@ -693,6 +697,7 @@ describe("doctor", () => {
     expect(r.stdout).toMatch(/^✗ NATS \(TCP\)\s+nats:\/\/127\.0\.0\.1:\d+: connection refused$/m);
     expect(r.stdout).toContain(`    ${NATS_FIX}`);
     expect(r.stdout).toMatch(/^✗ agent round trip\s+skipped/m);
+    expect(r.stdout).toMatch(/^✗ log\s+skipped: NATS is not reachable$/m);
     expect(r.stdout).toMatch(/^✓ LLM/m);
   });
 
@@ -736,6 +741,7 @@ describe("doctor", () => {
       "NATS (TCP)",
       "NATS (WebSocket)",
       "JetStream",
+      "log",
       "LLM",
       "agent round trip",
     ]);
@@ -804,7 +810,8 @@ describe("doctor", () => {
       expect(r.stdout).toMatch(/^✓ NATS \(WebSocket\)/m);
       expect(r.stdout).toMatch(/^✓ LLM/m);
       expect(r.stdout).toMatch(/^✗ agent round trip\s+skipped: NATS does not take the credential$/m);
-      expect(r.stdout).toContain("3 of 6 checks failed");
+      expect(r.stdout).toMatch(/^✗ log\s+skipped: NATS does not take the credential$/m);
+      expect(r.stdout).toContain("4 of 7 checks failed");
     }
   }, 60_000);
 
@@ -826,6 +833,6 @@ describe("doctor", () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^! credential\s+Doc-Soon \(cli\) from .*: expires in 1h 5\dm$/m);
     expect(r.stdout).toContain("    fix: renew it: `switchboard creds issue Doc-Soon --role cli`");
-    expect(r.stdout).toContain("all 6 checks passed");
+    expect(r.stdout).toContain("all 7 checks passed");
   });
 });
