@@ -31,8 +31,6 @@ export interface LogReady {
   readonly bytes: number;
   /** The members stream: one presence per (name, runtime). */
   readonly members: number;
-  /** Set when the log exists but its limits could not be brought up to date. */
-  readonly warning?: string;
 }
 
 /** Runs `body` on a connection as `admin` of `root`, closed afterwards. */
@@ -67,44 +65,17 @@ export async function prepareLog(
 ): Promise<LogReady> {
   try {
     return await asAdmin(url, authority, root, async (nc, layout) => {
-      try {
-        const { log, members } = await ensureLog(nc, layout, limits);
-        return {
-          layout,
-          messages: log.state.messages,
-          bytes: log.state.bytes,
-          members: members.state.messages,
-        };
-      } catch (e) {
-        return await keptAsItWas(nc, layout, e);
-      }
+      const { log, members } = await ensureLog(nc, layout, limits);
+      return {
+        layout,
+        messages: log.state.messages,
+        bytes: log.state.bytes,
+        members: members.state.messages,
+      };
     });
   } catch (e) {
     throw new LogSetupError(explain(e, url), url, { cause: e });
   }
-}
-
-/**
- * Works around a failure of ensureLog on nats-server 2.9.10: it first tries to *add* the stream,
- * and the server checks the new stream's max_bytes against what is left of max_file_store before
- * it sees that the stream exists, counting the existing stream's reservation as well (1 GiB log +
- * 1 GiB again > 2 GB): "insufficient storage resources available" (10047) instead of "already in
- * use", so ensureLog never reaches its update. An update alone works. Until ensureLog updates
- * first, an existing log is used as it is, and the caller is told its limits were not changed.
- */
-async function keptAsItWas(nc: NatsConnection, layout: LogLayout, e: unknown): Promise<LogReady> {
-  if (!/insufficient storage/i.test((e as Error)?.message ?? "")) throw e;
-  const log = await new LogReader(nc, layout).bounds().catch(() => null);
-  // The members stream read the same way (a LogReader only asks for the stream's info here).
-  const members = await new LogReader(nc, { ...layout, stream: layout.members }).bounds().catch(() => null);
-  if (log === null || members === null) throw e; // really no room to create it
-  return {
-    layout,
-    messages: log.messages,
-    bytes: log.bytes,
-    members: members.messages,
-    warning: `its limits were not updated (nats-server refused: ${(e as Error).message}; see scripts/log.ts); it keeps the ones it had`,
-  };
 }
 
 /** Forgets `name` in the members stream of `root`; the count of presences removed. */
@@ -127,9 +98,6 @@ function explain(e: unknown, url: string): string {
     return `the NATS server at ${url} refused the admin credential (${message}): it runs on another trust chain (SWITCHBOARD_DATA_DIR)`;
   if (/timeout/i.test(chain))
     return `JetStream does not answer on the NATS server at ${url} (${message}): it is off there, and the log needs it (nats-server.conf needs a \`jetstream { store_dir: ... }\` block; npm start's has one)`;
-  // LOG_MAX_AGE_MS may be 60 s, but ensureLog's duplicate window is 120 s and may not be longer.
-  if (/duplicates window/i.test(chain))
-    return `the log's age limit is shorter than its duplicate window (${message}): set LOG_MAX_AGE_MS to 120000 or more`;
   return `could not create the log on the NATS server at ${url}: ${message}`;
 }
 

@@ -188,7 +188,6 @@ async function main(): Promise<void> {
     const limits = { maxAgeMs: config.logMaxAgeMs, maxBytes: config.logMaxBytes };
     const held = await prepareLog(`nats://${NATS_HOST}:${NATS_PORT}`, authority, config.subjectRoot, limits);
     console.error(`[nats] log: ${held.layout.stream} holds ${heldText(held)}`);
-    if (held.warning !== undefined) console.error(`[nats] warning: the log exists, but ${held.warning}`);
   } catch (err) {
     child?.kill("SIGTERM");
     console.error(err instanceof Error ? err.message : String(err));

@@ -61,14 +61,10 @@ async function main(): Promise<void> {
   // run, its limits updated on every start. Without it agents fall back to at-most-once.
   const limits = { maxAgeMs: config.logMaxAgeMs, maxBytes: config.logMaxBytes };
   const held = await prepareLog(natsUrl, authority, root, limits);
-  const kept =
-    held.warning === undefined
-      ? `kept ${duration(limits.maxAgeMs)}, up to ${Math.round(limits.maxBytes / 2 ** 20)} MB`
-      : "limits unchanged";
+  const kept = `kept ${duration(limits.maxAgeMs)}, up to ${Math.round(limits.maxBytes / 2 ** 20)} MB`;
   console.log(
     `[start] log: ${held.layout.stream} holds ${heldText(held)} (${kept}); ${held.members} known agent presences in ${held.layout.members}`,
   );
-  if (held.warning !== undefined) console.log(`[start] warning: the log exists, but ${held.warning}`);
 
   if (await isPortInUse("127.0.0.1", dashboardPort)) {
     throw new Error(`port ${dashboardPort} is taken; stop what runs there or set PORT`);

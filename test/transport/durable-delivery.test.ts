@@ -81,7 +81,7 @@ describe("delivery that waits", () => {
     const nc = await connectNats({ servers: server.url, credentials: credsText(admin.creds!) });
     expect(await forgetMember(nc, logLayout("agents"), "Revoked-3")).toBeGreaterThan(0);
     await nc.close();
-    // The directory remembers a name it found for a minute: a new asker sees the removal at once.
+    // The directory remembers a name it found for 10 s: a new asker sees the removal at once.
     const fresh = await link(server.url, "Asker-3b");
     t0 = performance.now();
     await expect(fresh.request("Revoked-3", "hello?", { timeoutMs: 5_000 })).rejects.toBeInstanceOf(

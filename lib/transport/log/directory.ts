@@ -5,13 +5,14 @@
  * for it; a task to a name the mesh does not know fails at once with NoAgentError.
  *
  * Lookups are direct gets (`last_by_subj` with a wildcard over the runtimes): about a
- * millisecond, and a known name is remembered for a minute so a busy asker pays it once.
+ * millisecond, and a known name is remembered for 10 s so a busy asker pays it rarely (a name
+ * revoked meanwhile can still be queued to for those 10 s).
  */
 import type { NatsConnection } from "@nats-io/nats-core";
 import { jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
 import type { LogLayout } from "../../protocol";
 
-const REMEMBER_MS = 60_000;
+const REMEMBER_MS = 10_000;
 
 export class Directory {
   private readonly known = new Map<string, number>();

@@ -35,7 +35,8 @@ export async function ensureLog(
     storage: StorageType.File,
     max_age: limits.maxAgeMs * NS_PER_MS,
     max_bytes: limits.maxBytes,
-    duplicate_window: DUPLICATE_WINDOW_MS * NS_PER_MS,
+    // The server refuses a window longer than the age limit.
+    duplicate_window: Math.min(DUPLICATE_WINDOW_MS, limits.maxAgeMs) * NS_PER_MS,
     allow_direct: true,
   });
   const members = await upsert(jsm, {
@@ -53,14 +54,22 @@ export async function ensureLog(
 type Manager = Awaited<ReturnType<typeof jetstreamManager>>;
 type Config = Parameters<Manager["streams"]["add"]>[0] & { name: string };
 
+/**
+ * Updates the stream when it exists, else creates it. Info first, not add-then-update: on
+ * nats-server 2.9.10 adding a stream that exists checks storage before the name and counts the
+ * existing stream's max_bytes again, so a second start with a 1 GiB log under a 2 GB store is
+ * refused "insufficient storage resources" (10047) instead of "already in use"
+ * (nats-io/nats-server#3321).
+ */
 async function upsert(jsm: Manager, config: Config): Promise<StreamInfo> {
-  try {
-    return await jsm.streams.add(config);
-  } catch (e) {
-    // "stream name already in use with a different configuration": update it instead.
-    if (!/already in use/i.test((e as Error).message)) throw e;
-    return jsm.streams.update(config.name, config);
-  }
+  const exists = await jsm.streams.info(config.name).then(
+    () => true,
+    (e: unknown) => {
+      if (/not found/i.test((e as Error).message)) return false;
+      throw e;
+    },
+  );
+  return exists ? jsm.streams.update(config.name, config) : jsm.streams.add(config);
 }
 
 /** Removes every presence of `name` from the members stream: the mesh no longer knows it. */
