@@ -8,6 +8,10 @@
  *                      limited by age and bytes, deduplicated by `Nats-Msg-Id` (= envelope id)
  *   SB_{root}_members  the last presence of each (name, runtime): who the mesh knows, online or
  *                      away; a task to a name not in it fails at once with "no agent named X"
+ *   SB_{root}_handled  per agent, the ids of the tasks it took lately (one message per name, on
+ *                      `sb-handled.{root}.{name}`, outside the root: nobody else reads it), so a
+ *                      task redelivered to the agent's next run (a broker that died before it
+ *                      stored an ack) is still handled once
  *
  * Stream names cannot hold dots, so `team1.agents` becomes `SB_team1_agents` (and would collide
  * with a root spelled `team1_agents`: keep roots apart by more than their dots).
@@ -44,6 +48,10 @@ export interface LogLayout {
   readonly memberSubjects: readonly string[];
   /** The last presence of any runtime of `name`, for a direct get (`last_by_subj`). */
   memberSubject(name: string): string;
+  /** The stream of agents' handled-ids snapshots, and one agent's subject in it. */
+  readonly handled: string;
+  readonly handledSubjects: readonly string[];
+  handledSubject(name: string): string;
   /** The durable consumer that delivers `name`'s messages of one kind. */
   consumer(kind: DeliveryKind, name: string): string;
   /** That consumer's filter. */
@@ -61,6 +69,9 @@ export function logLayout(root: string): LogLayout {
     members: `${base}_members`,
     memberSubjects: [`${root}.presence.>`],
     memberSubject: (name) => `${root}.presence.${assertAgentName(name)}.*`,
+    handled: `${base}_handled`,
+    handledSubjects: [`sb-handled.${root}.*`],
+    handledSubject: (name) => `sb-handled.${root}.${assertAgentName(name)}`,
     consumer: (kind, name) => `${kind}-${assertAgentName(name)}`,
     filter: (kind, name) => {
       const n = assertAgentName(name);

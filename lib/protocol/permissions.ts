@@ -83,6 +83,8 @@ export function permissionsFor(claim: IdentityClaim, root: string): Permissions 
           s.presence(me, runtime),
           s.heartbeat(me, runtime),
           ...lookUp,
+          log.handledSubject(me),
+          `${api}.DIRECT.GET.${log.handled}.${log.handledSubject(me)}`,
           ...DELIVERY_KINDS.flatMap((kind) => {
             const c = log.consumer(kind, me);
             return [
@@ -120,7 +122,7 @@ export function permissionsFor(claim: IdentityClaim, root: string): Permissions 
       };
     case "admin":
       return {
-        pub: [log.stream, log.members].flatMap((stream) => [
+        pub: [log.stream, log.members, log.handled].flatMap((stream) => [
           `${api}.STREAM.CREATE.${stream}`,
           `${api}.STREAM.UPDATE.${stream}`,
           `${api}.STREAM.INFO.${stream}`,

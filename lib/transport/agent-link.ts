@@ -379,7 +379,7 @@ export class AgentLink implements AsyncDisposable {
     if (this.state !== "open") return false;
     this.received++;
     const m = this.inbound.decode(d.kind, d.subject, d.data);
-    if (m === null || !this.memory!.firstTime(m.id)) return true;
+    if (m === null || !this.memory!.firstDelivery(m.id)) return true;
     // Only tasks come from the consumers (their filters are the task subjects).
     const expired = this.memory!.outlived(m as TaskMessage, d);
     if (expired !== undefined) this.tasks.refuse(m as TaskMessage, "expired", expired);

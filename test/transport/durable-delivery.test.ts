@@ -12,8 +12,8 @@ import {
 import { OutboxFullError } from "../../lib/transport/log/outbox";
 import { forgetMember } from "../../lib/transport/log/streams";
 import { connectNats, credsText } from "../../lib/transport/connect";
-import { logLayout, type DirectMessage } from "../../lib/protocol";
-import { eventually, link, sleep } from "../helpers";
+import { encodeMessage, logLayout, type DirectMessage } from "../../lib/protocol";
+import { connection, eventually, link, sleep } from "../helpers";
 
 let server: NatsServerHandle;
 beforeAll(async () => {
@@ -130,6 +130,25 @@ describe("delivery that waits", () => {
     for (let i = 0; i < 400; i++) expect((a.handled.get(i) ?? 0) + (b.handled.get(i) ?? 0), `#${i}`).toBe(1);
     expect(a.handled.size).toBeGreaterThan(0);
     expect(b.handled.size).toBeGreaterThan(0);
+  });
+});
+
+describe("handled once across restarts", () => {
+  it("remembers the tasks an agent took across its restart, so a copy delivered to its next run is dropped", async () => {
+    const { handled, handlers } = counter();
+    const first = await link(server.url, "Remembering", { handlers });
+    const sender = await link(server.url, "Sender-7");
+    const sent = Array.from({ length: 20 }, (_, i) => sender.sendDirect("Remembering", String(i)));
+    await eventually(() => handled.size === 20);
+    await first.close(); // saves the ids it took
+    // The same envelopes stored again without their Nats-Msg-Id (as after a broker that lost the
+    // agent's acks): the next run must take them as seen.
+    const raw = await connection(server.url, { role: "agent", name: "Sender-7", runtime: "process" });
+    for (const m of sent) raw.publish(`agents.direct.Remembering.Sender-7`, encodeMessage(m));
+    await raw.flush();
+    const second = await link(server.url, "Remembering", { handlers });
+    await eventually(() => second.stats.memory!.duplicates === 20);
+    expect([...handled.values()].every((n) => n === 1)).toBe(true);
   });
 });
 

@@ -28,6 +28,7 @@ import { NoAgentError } from "../errors";
 import type { Logger } from "../logger";
 import { Delivery, type Delivered } from "../log/delivery";
 import { Directory } from "../log/directory";
+import { HandledIds } from "../log/handled";
 import { Outbox, type OutboxStats } from "../log/outbox";
 import { SeenIds } from "../log/seen-ids";
 import type { Requester, WaitOptions } from "./requester";
@@ -64,6 +65,7 @@ export class Memory {
   readonly directory: Directory;
   private readonly seen = new SeenIds();
   private delivery: Delivery | undefined;
+  private handled: HandledIds | undefined;
   private duplicates = 0;
   private expired = 0;
 
@@ -99,6 +101,10 @@ export class Memory {
 
   /** Starts delivering a member's inbox from its consumers. */
   async deliver(kinds: readonly DeliveryKind[], take: (d: Delivered) => boolean): Promise<void> {
+    // What this agent took before it restarted counts as taken (see ../log/handled.ts).
+    this.handled = new HandledIds(this.o.nc, this.layout, this.o.name, this.o.log);
+    for (const id of await this.handled.load()) this.seen.add(id);
+    this.handled.start();
     this.delivery = await Delivery.start({
       nc: this.o.nc,
       layout: this.layout,
@@ -126,6 +132,13 @@ export class Memory {
     this.expired++;
     this.o.log.warn(`dropped ${m.type} ${m.id} from ${m.from} unrun: ${why}`);
     return why;
+  }
+
+  /** As firstTime, for a task from the consumers: remembered across this agent's restarts. */
+  firstDelivery(id: string): boolean {
+    if (!this.firstTime(id)) return false;
+    this.handled?.add(id);
+    return true;
   }
 
   /** False (and counted) when message `id` was already taken: a second copy. */
@@ -160,6 +173,7 @@ export class Memory {
   /** Stops taking deliveries (what is pulled and not taken comes again), then waits for the outbox. */
   async close(drainMs: number): Promise<void> {
     await this.delivery?.stop();
+    await this.handled?.close();
     let timer: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([
       this.outbox.drained(),

@@ -26,7 +26,7 @@ export async function ensureLog(
   nc: NatsConnection,
   layout: LogLayout,
   limits: LogLimits,
-): Promise<{ log: StreamInfo; members: StreamInfo }> {
+): Promise<{ log: StreamInfo; members: StreamInfo; handled: StreamInfo }> {
   const jsm = await jetstreamManager(nc, { checkAPI: false });
   const log = await upsert(jsm, {
     name: layout.stream,
@@ -48,7 +48,17 @@ export async function ensureLog(
     max_bytes: MEMBERS_MAX_BYTES,
     allow_direct: true,
   });
-  return { log, members };
+  const handled = await upsert(jsm, {
+    name: layout.handled,
+    subjects: [...layout.handledSubjects],
+    retention: RetentionPolicy.Limits,
+    storage: StorageType.File,
+    max_msgs_per_subject: 1,
+    max_bytes: MEMBERS_MAX_BYTES * 4,
+    max_age: limits.maxAgeMs * NS_PER_MS,
+    allow_direct: true,
+  });
+  return { log, members, handled };
 }
 
 type Manager = Awaited<ReturnType<typeof jetstreamManager>>;
