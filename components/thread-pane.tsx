@@ -14,7 +14,7 @@ import { PanelHeader } from "./panel-header";
 import { useActions, useDashboard, useSession } from "./store-context";
 
 const button =
-  "rounded border border-zinc-300 px-2 py-0.5 text-xs hover:bg-zinc-100 dark:border-zinc-700 dark:hover:bg-zinc-800";
+  "whitespace-nowrap rounded border border-zinc-300 px-2 py-0.5 text-xs hover:bg-zinc-100 dark:border-zinc-700 dark:hover:bg-zinc-800";
 
 export function ThreadPane({ threadId }: { threadId: string }) {
   const messages = useDashboard((s) => s.messages);
@@ -69,7 +69,7 @@ function ReplayBar({ threadId, replay }: { threadId: string; replay: ReplayState
   const running = replay !== null && (replay.status === "playing" || replay.status === "loading");
   return (
     <div className="flex items-center gap-2 border-b border-zinc-200 px-4 py-1.5 text-xs dark:border-zinc-800">
-      <span className={MUTED}>Dry replay</span>
+      <span className={`whitespace-nowrap ${MUTED}`}>Dry replay</span>
       <select
         data-testid="replay-speed"
         aria-label="replay speed"
