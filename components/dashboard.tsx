@@ -11,7 +11,7 @@ import { Composer } from "./composer";
 import { ErrorBoundary } from "./error-boundary";
 import { FilterBar } from "./filter-bar";
 import { MessageList } from "./message-list";
-import { Inspector, RegistryPanel, ThreadPane } from "./side-panels";
+import { Inspector, RegistryPanel, SearchPanel, ThreadPane } from "./side-panels";
 import { Sidebar } from "./sidebar";
 import { SignInStatus } from "./sign-in-status";
 import { StoreProvider, useDashboard } from "./store-context";
@@ -61,6 +61,7 @@ function Opened(props: {
 function Layout() {
   const threadId = useDashboard((s) => s.threadId);
   const inspected = useDashboard((s) => s.inspected);
+  const searching = useDashboard((s) => s.search.open);
   return (
     <div data-testid="dashboard" className="flex h-screen overflow-hidden">
       <ErrorBoundary what="channel list" pane>
@@ -78,7 +79,15 @@ function Layout() {
         </ErrorBoundary>
       </main>
       <aside
-        aria-label={threadId !== null ? "thread" : inspected !== null ? "message details" : "agents"}
+        aria-label={
+          threadId !== null
+            ? "thread"
+            : inspected !== null
+              ? "message details"
+              : searching
+                ? "search history"
+                : "agents"
+        }
         className="flex w-[22rem] shrink-0 flex-col border-l border-zinc-200 dark:border-zinc-800 max-lg:hidden"
       >
         {threadId !== null ? (
@@ -88,6 +97,10 @@ function Layout() {
         ) : inspected !== null ? (
           <ErrorBoundary what="inspector" resetKey={inspected} pane>
             <Inspector seq={inspected} />
+          </ErrorBoundary>
+        ) : searching ? (
+          <ErrorBoundary what="search" pane>
+            <SearchPanel />
           </ErrorBoundary>
         ) : (
           <ErrorBoundary what="registry" pane>

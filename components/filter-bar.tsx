@@ -13,7 +13,7 @@ export function FilterBar({ right }: { right?: React.ReactNode }) {
   const f = useDashboard((s) => s.filters);
   const roster = useDashboard((s) => s.roster); // changes only when agents come or go, not per heartbeat
   const names = useMemo(() => roster.map((e) => e.agent.name).sort(), [roster]);
-  const { setFilters } = useActions();
+  const { setFilters, openSearch } = useActions();
   const active = f.agent !== "" || f.type !== "" || f.priority !== "" || f.text !== "";
   return (
     <header
@@ -27,10 +27,13 @@ export function FilterBar({ right }: { right?: React.ReactNode }) {
         data-testid="filter-text"
         type="search"
         aria-label="search messages"
-        className={`${input} w-40`}
+        className={`${input} w-32`}
         placeholder="Search…"
         value={f.text}
         onChange={(e) => setFilters({ text: e.target.value })}
+        onKeyDown={(e) => {
+          if (e.key === "Enter") openSearch(true); // the page's filter; Enter searches the log too
+        }}
       />
       <select
         data-testid="filter-agent"
@@ -79,6 +82,15 @@ export function FilterBar({ right }: { right?: React.ReactNode }) {
           clear
         </button>
       )}
+      <button
+        type="button"
+        data-testid="open-search"
+        title="search everything the log holds, not only what this page has"
+        className="rounded border border-zinc-300 px-2 py-1 text-xs hover:bg-zinc-100 dark:border-zinc-700 dark:hover:bg-zinc-800"
+        onClick={() => openSearch(true)}
+      >
+        Search log
+      </button>
       <div className="ml-auto flex items-center gap-2">{right}</div>
     </header>
   );

@@ -11,12 +11,17 @@
  *   with light rows and no Markdown (./paced-list.ts, ./flood-row.tsx); the store still takes
  *   every message each frame; a calm draw brings full rows back;
  * - a row renders once: `MessageRow` is memoised on the stored message (one object per message
- *   id), and its Markdown with it; the virtualizer keys rows by the message's arrival number.
+ *   id), and its Markdown with it; the virtualizer keys rows by the message's page key.
+ *
+ * History: the first row is the history edge ("load older", "beginning of history"); scrolling
+ * to the top asks the session for the page before (./history-rows.tsx), and the rows that were
+ * on top stay on top when it lands. Where the connection was lost, a marker row says so.
  */
 import { defaultRangeExtractor, useVirtualizer, type Range, type Virtualizer } from "@tanstack/react-virtual";
 import { useEffect, useLayoutEffect, useMemo, useRef, useState, useSyncExternalStore } from "react";
-import { visibleMessages, type StoredMessage } from "../lib/store/dashboard-store";
+import { visibleRows, type ListRow, type StoredMessage } from "../lib/store/dashboard-store";
 import { FloodRow } from "./flood-row";
+import { GapRow, HistoryEdge, useLoadOlder } from "./history-rows";
 import { MUTED } from "./look";
 import { MessageRow } from "./message-row";
 import { pacedList } from "./paced-list";
@@ -29,7 +34,8 @@ export function MessageList() {
   const store = useStoreApi();
   const paced = useMemo(() => pacedList(store), [store]);
   const view = useSyncExternalStore(paced.subscribe, paced.getSnapshot, paced.getSnapshot);
-  const rows = useMemo(() => visibleMessages(view), [view]);
+  const rows = useMemo(() => visibleRows(view), [view]);
+  const loadOlder = useLoadOlder();
   const parent = useRef<HTMLDivElement>(null);
   const [follow, setFollow] = useState(true);
   const dragging = useRef(false);
@@ -42,12 +48,13 @@ export function MessageList() {
   followRef.current = follow;
   const self = useRef<Virtualizer<HTMLDivElement, Element>>(null);
   const virtualizer = useVirtualizer({
-    count: rows.length,
     getScrollElement: () => parent.current,
-    estimateSize: (i) => estimate(rowsRef.current[i]!, width.current, flooding.current),
+    count: rows.length + 1,
+    estimateSize: (i) =>
+      i === 0 ? EDGE_PX : estimate(rowsRef.current[i - 1]!, width.current, flooding.current),
     measureElement: measureOnce,
     overscan: 4,
-    getItemKey: (i) => rowsRef.current[i]!.seq,
+    getItemKey: (i) => (i === 0 ? "edge" : rowKey(rowsRef.current[i - 1]!)),
     // Following, the rows to draw are the last ones, wherever the scroll position still is: the
     // draw mounts exactly them, and the scroll to the end that follows changes nothing.
     rangeExtractor: (range) =>
@@ -56,7 +63,9 @@ export function MessageList() {
         : defaultRangeExtractor(range),
   });
   self.current = virtualizer;
-  const newest = rows.at(-1)?.seq;
+  const newest = rows.length === 0 ? undefined : rowKey(rows.at(-1)!);
+  const firstKey = rows.length === 0 ? undefined : rowKey(rows[0]!);
+  const previousFirst = useRef(firstKey);
 
   useEffect(() => {
     const el = parent.current;
@@ -78,6 +87,15 @@ export function MessageList() {
     virtualizer.scrollToOffset(total, { align: "end" });
   }, [newest, follow, total, virtualizer]);
 
+  // Older rows landed above: keep the row that was on top on top (the person was reading there).
+  useLayoutEffect(() => {
+    const before = previousFirst.current;
+    previousFirst.current = firstKey;
+    if (follow || before === undefined || before === firstKey) return;
+    const at = rowsRef.current.findIndex((r) => rowKey(r) === before);
+    if (at > 0) virtualizer.scrollToIndex(at + 1, { align: "start" });
+  }, [firstKey, follow, virtualizer]);
+
   // Only the person stops following (wheel up, keys, dragging the scrollbar): scroll events
   // from the virtualizer correcting row heights must not.
   const leave = () => setFollow(false);
@@ -92,6 +110,8 @@ export function MessageList() {
         data-count={rows.length}
         className="h-full overflow-y-auto [overflow-anchor:none]"
         onWheel={(e) => {
+          // Wheeling up at the top (where no scroll event comes any more) asks for older ones too.
+          if (e.deltaY < 0 && e.currentTarget.scrollTop < TOP_PX) loadOlder(false);
           if (e.deltaY < 0) leave();
           else if (nearBottom(e.currentTarget)) setFollow(true);
         }}
@@ -104,25 +124,26 @@ export function MessageList() {
           const el = e.currentTarget;
           if (nearBottom(el)) setFollow(true);
           else if (dragging.current) leave();
+          if (el.scrollTop < TOP_PX && !followRef.current) loadOlder(false);
         }}
       >
-        {rows.length === 0 && (
-          <div className={`flex h-full items-center justify-center text-sm ${MUTED}`}>
-            No messages here yet.
-          </div>
-        )}
         <div style={{ height: total, position: "relative" }}>
           {virtualizer.getVirtualItems().map((v) => (
             <Row
               key={v.key}
               index={v.index}
               start={v.start}
-              stored={rows[v.index]!}
+              row={v.index === 0 ? null : rows[v.index - 1]!}
               light={view.flooding}
               virtualizer={virtualizer}
             />
           ))}
         </div>
+        {rows.length === 0 && (
+          <div className={`flex items-center justify-center py-8 text-sm ${MUTED}`}>
+            No messages here yet.
+          </div>
+        )}
       </div>
       {!follow && (
         <button
@@ -137,16 +158,24 @@ export function MessageList() {
   );
 }
 
+const EDGE_PX = 36;
+const MARKER_PX = 36;
+/** Scrolled this close to the top, the page before is asked for. */
+const TOP_PX = 40;
+
+const rowKey = (r: ListRow): number | string => (r.kind === "message" ? r.stored.seq : r.marker.key);
+
 function Row({
   index,
   start,
-  stored,
+  row,
   light,
   virtualizer,
 }: {
   index: number;
   start: number;
-  stored: StoredMessage;
+  /** null: the history edge, on top. */
+  row: ListRow | null;
   light: boolean;
   virtualizer: Virtualizer<HTMLDivElement, Element>;
 }) {
@@ -156,7 +185,15 @@ function Row({
       ref={virtualizer.measureElement}
       style={{ position: "absolute", top: 0, left: 0, width: "100%", transform: `translateY(${start}px)` }}
     >
-      {light ? <FloodRow stored={stored} /> : <MessageRow stored={stored} />}
+      {row === null ? (
+        <HistoryEdge />
+      ) : row.kind === "marker" ? (
+        <GapRow marker={row.marker} />
+      ) : light ? (
+        <FloodRow stored={row.stored} />
+      ) : (
+        <MessageRow stored={row.stored} />
+      )}
     </div>
   );
 }
@@ -164,7 +201,9 @@ function Row({
 // The virtualizer asks for every row's estimate whenever the list changes; a row's estimate
 // changes only with the list's width, so it is computed once per message and width.
 const estimates = new WeakMap<StoredMessage, { width: number; flood: boolean; px: number }>();
-function estimate(row: StoredMessage, width: number, flood: boolean): number {
+function estimate(r: ListRow, width: number, flood: boolean): number {
+  if (r.kind === "marker") return MARKER_PX;
+  const row = r.stored;
   const known = estimates.get(row);
   if (known !== undefined && known.width === width && known.flood === flood) return known.px;
   const px = estimateRowHeight(row.message, width, flood);

@@ -20,20 +20,24 @@ const TASK_TYPES = new Set(["direct", "request", "handoff"]);
 export const MessageRow = memo(function MessageRow({
   stored,
   compact = false,
+  replayed = false,
 }: {
   stored: StoredMessage;
   compact?: boolean;
+  /** Shown again from the log (dry replay): no live task state, nothing to cancel. */
+  replayed?: boolean;
 }) {
   return (
     <ErrorBoundary what="message" resetKey={stored} attributes={rowAttributes(stored.message)}>
-      <Row stored={stored} compact={compact} />
+      <Row stored={stored} compact={compact} replayed={replayed} />
     </ErrorBoundary>
   );
 });
 
-function Row({ stored, compact }: { stored: StoredMessage; compact: boolean }) {
+function Row({ stored, compact, replayed }: { stored: StoredMessage; compact: boolean; replayed: boolean }) {
   const m = stored.message;
-  const task = useDashboard((s) => (TASK_TYPES.has(m.type) ? s.tasks[m.id] : undefined));
+  const live = TASK_TYPES.has(m.type) && !replayed;
+  const task = useDashboard((s) => (live ? s.tasks[m.id] : undefined));
   const me = useDashboard((s) => s.me);
   const { openThread, inspect, draft, findById } = useActions();
   const replied = "inReplyTo" in m && m.inReplyTo !== undefined ? findById(m.inReplyTo) : undefined;
@@ -48,7 +52,7 @@ function Row({ stored, compact }: { stored: StoredMessage; compact: boolean }) {
   ) {
     return <EventLine stored={stored} />;
   }
-  const running = TASK_TYPES.has(m.type) && task?.final === undefined && task?.canceledBy === undefined;
+  const running = live && task?.final === undefined && task?.canceledBy === undefined;
   const to = "to" in m ? m.to : undefined;
   const body = shownContent(m);
   return (
@@ -103,7 +107,7 @@ function Row({ stored, compact }: { stored: StoredMessage; compact: boolean }) {
         {m.type === "handoff" && <HandoffContext m={m} />}
         {m.type === "response" && m.status !== "ok" && <StatusLine m={m} />}
         {body !== "" && <Markdown text={body} compact={compact} onInspect={onInspect} />}
-        {TASK_TYPES.has(m.type) && <TaskLine task={task} />}
+        {live && <TaskLine task={task} />}
       </div>
       <div className="absolute right-3 top-1 hidden gap-1 rounded border border-zinc-200 bg-white p-0.5 text-xs shadow-sm group-hover:flex group-focus-within:flex dark:border-zinc-700 dark:bg-zinc-900">
         <Action id="thread" label="Thread" onClick={() => openThread(m.threadId)} />
@@ -319,7 +323,7 @@ function EventLine({ stored }: { stored: StoredMessage }) {
       }}
       className={`cursor-pointer px-4 py-0.5 pl-[3.75rem] text-xs hover:bg-zinc-50 dark:hover:bg-zinc-900/60 ${MUTED}`}
     >
-      <span className="mr-2 font-mono">{clock(stored.receivedAt)}</span>
+      <span className="mr-2 font-mono">{clock(stored.storedAt ?? stored.receivedAt)}</span>
       <bdi>{text}</bdi>
     </div>
   );

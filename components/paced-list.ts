@@ -19,7 +19,7 @@ const FLOOD_ROWS = 12;
 /** The least time between draws when more than QUIET_ROWS arrive. */
 const FLOOD_MS = 100;
 
-export interface ListView extends Pick<DashboardState, "messages" | "channel" | "filters"> {
+export interface ListView extends Pick<DashboardState, "messages" | "markers" | "channel" | "filters"> {
   readonly flooding: boolean;
 }
 
@@ -31,6 +31,7 @@ export interface PacedList {
 export function pacedList(store: DashboardStore): PacedList {
   const pick = (s: DashboardState, flooding: boolean): ListView => ({
     messages: s.messages,
+    markers: s.markers,
     channel: s.channel,
     filters: s.filters,
     flooding,
@@ -54,6 +55,7 @@ export function pacedList(store: DashboardStore): PacedList {
     const next = pick(s, flooding);
     if (
       next.messages === view.messages &&
+      next.markers === view.markers &&
       next.channel === view.channel &&
       next.filters === view.filters &&
       next.flooding === view.flooding

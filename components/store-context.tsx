@@ -37,7 +37,16 @@ export function useDashboard<T>(selector: (s: DashboardState & DashboardActions)
 }
 
 /** What only the session writes (components/dashboard.tsx wires it); components read it. */
-type SessionWrites = "ingest" | "setConnection" | "tick" | "setOwned";
+type SessionWrites =
+  | "ingest"
+  | "ingestLog"
+  | "setHistory"
+  | "setThreadLog"
+  | "setSearch"
+  | "setReplay"
+  | "setConnection"
+  | "tick"
+  | "setOwned";
 
 /** The store's view actions: channel, thread, inspector, filters, drafts. */
 export function useActions(): Omit<DashboardActions, SessionWrites> {

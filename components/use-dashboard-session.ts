@@ -37,6 +37,12 @@ declare global {
       readonly rejected: number;
       readonly status: string;
       readonly retainedBytes: number;
+      readonly duplicates: number;
+      /** The retained messages in list order, and the resume markers (tests count them). */
+      list(): { id: string; from: string; type: string; content: string }[];
+      markers(): { total: number; lostAt: number }[];
+      /** The last read of the log: how long it took and how many messages it read. */
+      readonly history: { status: string; readMs: number; read: number; loaded: number };
     };
   }
 }
@@ -104,6 +110,11 @@ function sinkFor(store: DashboardStore): DashboardSink {
     setConnection: (state, detail) => s().setConnection(state, detail),
     tick: (now) => s().tick(now),
     setOwned: (owned) => s().setOwned(owned),
+    ingestLog: (page, rejected) => s().ingestLog(page, rejected),
+    setHistory: (h) => s().setHistory(h),
+    setThreadLog: (t) => s().setThreadLog(t),
+    setSearch: (u) => s().setSearch(u),
+    setReplay: (r) => s().setReplay(r),
   };
 }
 
@@ -125,5 +136,20 @@ function exposeProbe(store: DashboardStore): void {
     get retainedBytes() {
       return store.getState().retainedBytes;
     },
+    get duplicates() {
+      return store.getState().duplicates;
+    },
+    list: () =>
+      store.getState().messages.map(({ message: m }) => ({
+        id: m.id,
+        from: m.from,
+        type: m.type,
+        content: m.content,
+      })),
+    get history() {
+      const h = store.getState().history;
+      return { status: h.status, readMs: h.readMs, read: h.read, loaded: h.loaded };
+    },
+    markers: () => store.getState().markers.map((g) => ({ total: g.total, lostAt: g.lostAt })),
   };
 }

@@ -15,6 +15,15 @@ export interface SwitchboardProbe {
   rendered: number;
   rejected: number;
   status: string;
+  duplicates: number;
+}
+
+/** A retained message as the probe lists it (`window.__switchboard.list()`). */
+export interface ListedMessage {
+  id: string;
+  from: string;
+  type: string;
+  content: string;
 }
 
 export interface Outgoing {
@@ -77,6 +86,65 @@ export class DashboardPage {
     return this.page.evaluate(
       () => (window as unknown as { __switchboard?: SwitchboardProbe }).__switchboard,
     );
+  }
+
+  /** The retained messages, in the order the page shows them. */
+  list(): Promise<ListedMessage[]> {
+    return this.page.evaluate(() =>
+      (window as unknown as { __switchboard: { list(): ListedMessage[] } }).__switchboard.list(),
+    );
+  }
+
+  // ---- history ------------------------------------------------------------------------------
+
+  /** The top row of a channel: load older, loading, beginning of history, or why not. */
+  get historyEdge(): Locator {
+    return this.messageList.getByTestId("history-edge");
+  }
+
+  get loadOlder(): Locator {
+    return this.messageList.getByTestId("load-older");
+  }
+
+  /** Waits until the backfill at open is in (the edge no longer says it is reading). */
+  async expectHistoryRead(timeout = 15_000): Promise<void> {
+    await this.toTop();
+    await expect(this.historyEdge).not.toHaveAttribute("data-state", "loading", { timeout });
+  }
+
+  /** Scrolls the list to its top as a person would (Home): it stops following the newest. */
+  async toTop(): Promise<void> {
+    await this.messageList.focus();
+    await this.page.keyboard.press("Home");
+  }
+
+  get resumeMarkers(): Locator {
+    return this.messageList.getByTestId("resume-marker");
+  }
+
+  get search() {
+    const panel = this.page.getByTestId("search-panel");
+    return {
+      open: this.page.getByTestId("open-search"),
+      panel,
+      text: panel.getByTestId("search-text"),
+      from: panel.getByTestId("search-from"),
+      type: panel.getByTestId("search-type"),
+      run: panel.getByTestId("search-run"),
+      summary: panel.getByTestId("search-summary"),
+      results: panel.getByTestId("search-result"),
+    };
+  }
+
+  get replay() {
+    const pane = this.threadPane;
+    return {
+      speed: pane.getByTestId("replay-speed"),
+      start: pane.getByTestId("replay-start"),
+      stop: pane.getByTestId("replay-stop"),
+      status: pane.getByTestId("replay-status"),
+      items: pane.getByTestId("replay-item"),
+    };
   }
 
   // ---- sidebar ------------------------------------------------------------------------------

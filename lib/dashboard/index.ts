@@ -17,6 +17,20 @@ export {
   type CommandOptions,
   type HandoffOrder,
 } from "./commands";
+export { HistoryCommands, type HistoryCommandsOptions } from "./history-commands";
+export { MAX_MATCHES, MAX_SCAN } from "./search";
+export { MAX_PAUSE_MS } from "./replay";
+export type {
+  HistoryPage,
+  HistoryStatus,
+  LogEntry,
+  LogSink,
+  ReplayProgress,
+  ReplaySpeed,
+  SearchProgress,
+  SearchQuery,
+  ThreadRead,
+} from "./log-types";
 export { ServerAgents, ServerAgentsError, type ServerAgentsOptions } from "./server-agents";
 export { OwnedAgentList, type OwnedAgents, type Owner } from "./owned-agents";
 export { frameScheduler } from "./frame-scheduler";

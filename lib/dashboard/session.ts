@@ -7,6 +7,9 @@
  * - the ONE subscription, a tap of `{root}.>`, decoded and handed to the store once per
  *   animation frame (every 100 ms when the tab is hidden and frames stop);
  * - "who is online?", asked at start and after every reconnect, and the registry's clock tick;
+ * - history from the log (./history-commands.ts): a backfill at open (after the tap subscribed,
+ *   so nothing falls between), older pages, a resume after every reconnect, threads read whole,
+ *   search and dry replay;
  * - the person's commands (./commands.ts), whose answers it routes from the tap;
  * - the agents this page runs or may stop: tab agents (each with a credential and a connection of
  *   its own), server agents, and the one list of them.
@@ -32,7 +35,9 @@ import {
 import { connectNatsWs } from "../transport/connect-browser";
 import { PersonCommands } from "./commands";
 import { frameScheduler } from "./frame-scheduler";
+import { HistoryCommands } from "./history-commands";
 import { IdentityClient, type IdentityError, type IdentityIssuer } from "./identity-client";
+import type { LogSink } from "./log-types";
 import { OwnedAgentList, type OwnedAgents, type Owner } from "./owned-agents";
 import { RenewingCredential } from "./renewing-credential";
 import { ServerAgents } from "./server-agents";
@@ -41,7 +46,7 @@ import { ServerAgents } from "./server-agents";
 export type ConnectionState = "connecting" | "connected" | "reconnecting" | "offline" | "signed-out";
 
 /** Where the session pushes what it learns; the store implements it. */
-export interface DashboardSink {
+export interface DashboardSink extends LogSink {
   ingest(batch: readonly TappedMessage[], rejected: readonly RejectReason[]): void;
   setConnection(state: ConnectionState, detail: string): void;
   tick(now: number): void;
@@ -73,6 +78,8 @@ export interface DashboardSessionOptions {
   /** The tab agents' LLM endpoint (default: this page's /api/llm/v1). */
   readonly llmBaseUrl?: string;
   readonly logger?: Logger;
+  /** Messages read from the log at open (default 1,000; the store's retention bounds it too). */
+  readonly backfill?: number;
 }
 
 /** Past this many undelivered messages (a frozen tab), the oldest are dropped and counted. */
@@ -85,6 +92,8 @@ export class DashboardSession implements AsyncDisposable {
   readonly me: string;
   readonly root: string;
   readonly commands: PersonCommands;
+  /** Older messages, threads whole, search and dry replay, from the log. */
+  readonly history: HistoryCommands;
   /** Resolves when the session ends: `null` after `close()`, the error if the connection died. */
   readonly closed: Promise<Error | null>;
 
@@ -112,6 +121,12 @@ export class DashboardSession implements AsyncDisposable {
     this.s = subjects(options.root);
     this.log = options.logger ?? consoleLogger("dashboard", "warn");
     this.commands = new PersonCommands(this.me, options.root, this.log);
+    this.history = new HistoryCommands({
+      root: options.root,
+      sink: options.sink,
+      log: this.log,
+      ...(options.backfill === undefined ? {} : { backfill: options.backfill }),
+    });
     this.issuer = options.issuer ?? new IdentityClient();
     this.server = options.serverAgents ?? new ServerAgents();
     this.owned = new OwnedAgentList((owned) => options.sink.setOwned(owned));
@@ -157,6 +172,7 @@ export class DashboardSession implements AsyncDisposable {
         logger: this.log,
         onBatch: (b) => this.take(b),
       });
+      this.history.attach(nc); // subscribed first: what the backfill misses, the tap has
       await this.commands.attach(nc);
       if (this.state !== "starting") return;
       this.state = "open";
@@ -222,6 +238,7 @@ export class DashboardSession implements AsyncDisposable {
     this.state = "closing";
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
+    this.history.close();
     await this.tabAgents.stopAll();
     await this.commands.close().catch(() => {});
     await this.tap?.close();
@@ -337,11 +354,13 @@ export class DashboardSession implements AsyncDisposable {
       switch (st.type) {
         case "disconnect":
         case "reconnecting":
+          this.history.lost(Date.now());
           this.report("reconnecting", "connection lost; reconnecting");
           break;
         case "reconnect":
           this.report("connected", wsUrl);
           this.discover();
+          void this.history.resume();
           break;
         default:
           break;

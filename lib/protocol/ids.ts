@@ -18,3 +18,14 @@ export function newId(now = Date.now()): string {
   for (let i = 0; i < RANDOM_CHARS; i++) id += ALPHABET[pool[poolOffset++]! % 62];
   return id;
 }
+
+/**
+ * When id `id` was made (ms), read from its first 8 characters; null when it is not shaped like
+ * one of ours. Ids come from senders: use the answer as a hint (where to start reading the log),
+ * never as a fact.
+ */
+export function idTime(id: string): number | null {
+  if (id.length !== 8 + RANDOM_CHARS || !/^[0-9a-z]{8}/.test(id)) return null;
+  const ms = Number.parseInt(id.slice(0, 8), 36);
+  return Number.isSafeInteger(ms) ? ms : null;
+}

@@ -29,7 +29,7 @@ export {
   type Permissions,
   type Role,
 } from "./permissions";
-export { newId } from "./ids";
+export { idTime, newId } from "./ids";
 export {
   AgentMetadata,
   AgentName,
@@ -78,7 +78,9 @@ export { ERROR_CODES, isErrorCode, type ErrorCode } from "./error-codes";
 export {
   DELIVERY_KINDS,
   LOGGED_KINDS,
+  LOG_KIND_OF_TYPE,
   inboxPrefix,
+  logFilter,
   logLayout,
   type DeliveryKind,
   type LogLayout,

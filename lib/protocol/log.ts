@@ -87,3 +87,42 @@ export function logLayout(root: string): LogLayout {
 export function inboxPrefix(name: string): string {
   return `_INBOX_${assertAgentName(name)}`;
 }
+
+/** The log subject kind each envelope type travels on (presence and heartbeats are not logged). */
+export const LOG_KIND_OF_TYPE = {
+  announcement: "all",
+  direct: "direct",
+  request: "request",
+  ack: "response",
+  stream: "response",
+  response: "response",
+  handoff: "handoff",
+  cancel: "cancel",
+  discover: "discover",
+} as const satisfies Record<string, (typeof LOGGED_KINDS)[number]>;
+
+/**
+ * A subject filter over the log for one kind, and optionally one sender (the sender's place in
+ * each kind's subject, from ./subjects.ts):
+ *
+ *   all.{from}  direct.*.{from}  request.*.{from}  response.*.*.{from}  handoff.{from}.to.*
+ *   cancel.*.{from}  discover.{from}          and `{root}.{kind}.>` without a sender
+ */
+export function logFilter(root: string, kind: (typeof LOGGED_KINDS)[number], from?: string): string {
+  assertRoot(root);
+  if (from === undefined) return `${root}.${kind}.>`;
+  const f = assertAgentName(from, "sender name");
+  switch (kind) {
+    case "all":
+    case "discover":
+      return `${root}.${kind}.${f}`;
+    case "direct":
+    case "request":
+    case "cancel":
+      return `${root}.${kind}.*.${f}`;
+    case "response":
+      return `${root}.response.*.*.${f}`;
+    case "handoff":
+      return `${root}.handoff.${f}.to.*`;
+  }
+}

@@ -233,10 +233,11 @@ describe("unread counters", () => {
 
   it(`stop at ${MAX_UNREAD}`, () => {
     const store = createDashboardStore({ me, retention: 100 });
-    const one = at(compose("announcement", "Loud", { content: "x" }));
+    const one = compose("announcement", "Loud", { content: "x" });
+    // Distinct ids: the store keeps a message once, so copies of one would count once.
     for (let i = 0; i < 11; i++)
       store.getState().ingest(
-        Array.from({ length: 10_000 }, () => one),
+        Array.from({ length: 10_000 }, (_, j) => at({ ...one, id: `loud${i}x${j}` })),
         [],
       );
     expect(store.getState().unread.raw).toBe(MAX_UNREAD);

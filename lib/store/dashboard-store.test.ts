@@ -1,7 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { compose, type AgentMessage } from "../protocol";
 import { dm } from "./channels";
-import { createDashboardStore, threadMessages, visibleMessages, type Incoming } from "./dashboard-store";
+import {
+  createDashboardStore,
+  threadMessages,
+  visibleMessages,
+  visibleRows,
+  type Incoming,
+} from "./dashboard-store";
 
 const me = "you-test";
 const at = (message: AgentMessage, subject = "agents.x"): Incoming => ({ subject, message });
@@ -97,5 +103,78 @@ describe("dashboard store", () => {
       "noted",
     ]);
     expect(store.getState().rejected).toEqual({ malformed_json: 1 });
+  });
+});
+
+describe("history in the store", () => {
+  const logged = (message: AgentMessage, logSeq: number, subject = "agents.x") => ({
+    subject,
+    message,
+    logSeq,
+    storedAt: Date.now(),
+  });
+  const contents = (store: ReturnType<typeof createDashboardStore>) =>
+    store.getState().messages.map((m) => m.message.content);
+
+  it("keeps each message once, whichever way it came first (live, history, a copy sent again)", () => {
+    const store = createDashboardStore({ me, retention: 1_000 });
+    const [a, b, c] = ["a", "b", "c"].map((content) => compose("announcement", "A", { content }));
+    store.getState().ingest([at(b!), at(c!), at(c!)], []); // c sent again by an outbox
+    store.getState().ingestLog({ kind: "older", entries: [logged(a!, 1), logged(b!, 2)], atStart: true }, []);
+    expect(contents(store)).toEqual(["a", "b", "c"]);
+    expect(store.getState().duplicates).toBe(2);
+    expect(store.getState().history).toMatchObject({ atStart: true, loaded: 1 });
+    expect(store.getState().unread.raw).toBe(2); // history is not news
+  });
+
+  it("puts what a drop missed where the connection was lost, with a marker counting it per channel", () => {
+    const store = createDashboardStore({ me, retention: 1_000 });
+    const m = (content: string) => compose("announcement", "A", { content });
+    const [before, missed1, missed2, after] = [m("before"), m("missed 1"), m("missed 2"), m("after")];
+    const st = () => store.getState();
+    st().setConnection("connected");
+    st().ingest([at(before)], []);
+    st().setConnection("reconnecting");
+    st().setConnection("connected");
+    st().ingest([at(after), at(missed2)], []); // live again; one missed message arrives again live
+    st().ingestLog(
+      {
+        kind: "resume",
+        entries: [logged(before, 5), logged(missed1, 6), logged(missed2, 7), logged(after, 8)],
+        lostAt: 1_000,
+        resumedAt: 2_000,
+        skipped: 0,
+      },
+      [],
+    );
+    expect(contents(store)).toEqual(["before", "missed 1", "after", "missed 2"]);
+    const rows = visibleRows({ ...st(), channel: "all" });
+    expect(
+      rows.map((r) => (r.kind === "marker" ? `marker ${r.marker.recovered.all}` : r.stored.message.content)),
+    ).toEqual(["before", "marker 1", "missed 1", "after", "missed 2"]);
+    expect(visibleRows({ ...st(), channel: "heartbeats" })).toEqual([]);
+  });
+
+  it("does not let an older page push retention past its bound: it says the page is full", () => {
+    const store = createDashboardStore({ me, retention: 100 });
+    const live = Array.from({ length: 80 }, (_, i) =>
+      at(compose("announcement", "A", { content: `live ${i}` })),
+    );
+    store.getState().ingest(live, []);
+    const older = Array.from({ length: 50 }, (_, i) =>
+      logged(compose("announcement", "A", { content: `old ${i}` }), i + 1),
+    );
+    store.getState().ingestLog({ kind: "older", entries: older, atStart: false }, []);
+    const s = store.getState();
+    expect(s.messages).toHaveLength(100);
+    expect(s.messages[0]!.message.content).toBe("old 30");
+    expect(s.messages.at(-1)!.message.content).toBe("live 79");
+    expect(s.history.full).toBe(true);
+  });
+
+  it("counts bad bytes from the log like live ones", () => {
+    const store = createDashboardStore({ me, retention: 1_000 });
+    store.getState().ingestLog({ kind: "older", entries: [], atStart: false }, ["spoofed", "misrouted"]);
+    expect(store.getState().rejected).toEqual({ spoofed: 1, misrouted: 1 });
   });
 });

@@ -9,47 +9,59 @@
  * a streamed answer and a summary of the final one (./tasks.ts); the registry lists at most
  * 2,000 agents with trimmed descriptions (./registry-book.ts); unread counts exist for at most
  * MAX_UNREAD_CHANNELS channels and stop at MAX_UNREAD.
+ *
+ * Messages enter live (`ingest`) and from the log (`ingestLog`: older pages go before everything
+ * held, what a connection drop missed goes where the connection was lost, with a marker); each
+ * is kept once, by id (./ledger.ts). Thread, search and replay results read from the log are
+ * shown, not retained.
  */
 import { createStore } from "zustand/vanilla";
 import type { AgentMessage, HeartbeatMessage, PresenceMessage, RejectReason } from "../protocol";
 import type { RegistryEntry, RegistryState } from "../registry/reducer";
-import { approxBytes, RECORD_BYTES } from "./bytes";
-import { channelsOf, type ChannelKey } from "./channels";
+import type { ChannelKey } from "./channels";
+import { Ledger } from "./ledger";
+import { countRejected, countUnread, gapTimes, placeRecovered, retain } from "./merge";
+import {
+  EMPTY_SEARCH,
+  INITIAL_HISTORY,
+  type GapMarker,
+  type HistoryState,
+  type Incoming,
+  type LogPage,
+  type ReplayState,
+  type ReplayUpdate,
+  type SearchState,
+  type SearchUpdate,
+  type StoredMessage,
+  type ThreadLog,
+  type ThreadLogUpdate,
+} from "./log-slices";
 import { bookSeen, bookTick, EMPTY_BOOK, Unlisted, type RegistryBook } from "./registry-book";
 import { reduceTasks, type TaskState } from "./tasks";
+import type { Filters } from "./views";
 
 export type { TaskOutcome, TaskState } from "./tasks";
-
-export interface StoredMessage {
-  /** Arrival order on this page. */
-  readonly seq: number;
-  readonly subject: string;
-  readonly message: AgentMessage;
-  readonly receivedAt: number;
-  readonly channels: readonly ChannelKey[];
-  /** About what the message holds in memory (./bytes.ts). */
-  readonly bytes: number;
-}
+export type { Filters, ListRow } from "./views";
+export { threadMessages, visibleMessages, visibleRows, wholeThread } from "./views";
+export type * from "./log-slices";
+export { REPLAY_SPEEDS } from "./log-slices";
 
 export type ConnectionStatus = "connecting" | "connected" | "reconnecting" | "offline" | "signed-out";
-
-export interface Filters {
-  readonly agent: string;
-  readonly type: string;
-  readonly priority: string; // "" or "1".."5" (at least)
-  readonly text: string;
-}
 
 export interface DashboardState {
   readonly me: string;
   readonly connection: { readonly status: ConnectionStatus; readonly detail: string };
+  /** In the order the page shows them: older history first, live traffic last. */
   readonly messages: readonly StoredMessage[];
   readonly retention: number;
   readonly retentionBytes: number;
   /** Sum of `bytes` of the retained messages. */
   readonly retainedBytes: number;
   readonly evicted: number;
+  /** Live messages taken (copies included). */
   readonly received: number;
+  /** Copies dropped because the page already had the message (live or from the log). */
+  readonly duplicates: number;
   readonly rejected: Readonly<Partial<Record<RejectReason, number>>>;
   readonly registry: RegistryState;
   /** Registry entries in display order; a new array only when an agent comes, goes or changes status. */
@@ -66,6 +78,11 @@ export interface DashboardState {
   readonly composer: ComposerDraft | null;
   /** Agents this person can stop: run in this tab, or by this dashboard's server (the session's list). */
   readonly owned: Readonly<Record<string, "tab" | "server">>;
+  readonly history: HistoryState;
+  readonly markers: readonly GapMarker[];
+  readonly threadLog: ThreadLog | null;
+  readonly search: SearchState;
+  readonly replay: ReplayState | null;
 }
 
 /** A prefilled composer (from a message's reply / hand-off button). */
@@ -78,18 +95,20 @@ export interface ComposerDraft {
   readonly nonce: number;
 }
 
-export interface Incoming {
-  readonly subject: string;
-  readonly message: AgentMessage;
-}
-
 export interface DashboardActions {
   ingest(batch: readonly Incoming[], rejected: readonly RejectReason[]): void;
+  /** A page read from the log (decoded and checked like live traffic). */
+  ingestLog(page: LogPage, rejected: readonly RejectReason[]): void;
+  setHistory(h: Partial<HistoryState>): void;
+  setThreadLog(t: ThreadLogUpdate | null): void;
+  setSearch(s: SearchUpdate): void;
+  setReplay(r: ReplayUpdate | null): void;
   setConnection(status: ConnectionStatus, detail?: string): void;
   tick(now: number): void;
   openChannel(key: ChannelKey): void;
   openThread(threadId: string | null): void;
   inspect(seq: number | null): void;
+  openSearch(open: boolean): void;
   setFilters(f: Partial<Filters>): void;
   setRetention(n: number, bytes?: number): void;
   draft(d: Omit<ComposerDraft, "nonce"> | null): void;
@@ -108,14 +127,20 @@ export const MIN_RETENTION_BYTES = 2 * 2 ** 20;
 export const MAX_UNREAD_CHANNELS = 2_500;
 /** An unread count stops here (the badge shows "999+" long before). */
 export const MAX_UNREAD = 100_000;
+/** Connection-lost markers kept at most. */
+const MAX_MARKERS = 20;
+/** Ids remembered past retention, to drop late copies (at least). */
+const RECENT_IDS = 20_000;
 
 export function createDashboardStore(init: { me: string; retention: number; retentionBytes?: number }) {
-  /** Message id -> stored message, for answers to find their question. Pruned with eviction. */
-  const byId = new Map<string, StoredMessage>();
+  const retention0 = Math.max(MIN_RETENTION, init.retention);
+  const ledger = new Ledger(init.me, Math.max(RECENT_IDS, 4 * retention0));
   const unlisted = new Unlisted();
   let book: RegistryBook = EMPTY_BOOK;
-  let seq = 0;
   let nonce = 0;
+  let markers = 0;
+  /** Where the connection was lost (the last message before it), until the resume lands. */
+  let gap: { after: number | null } | null = null;
   const bookState = (b: RegistryBook) => ({
     registry: b.registry,
     roster: b.roster,
@@ -123,193 +148,229 @@ export function createDashboardStore(init: { me: string; retention: number; rete
     unlistedAgents: b.unlisted,
   });
 
-  return createStore<DashboardState & DashboardActions>()((set, get) => ({
-    me: init.me,
-    connection: { status: "connecting", detail: "" },
-    messages: [],
-    retention: Math.max(MIN_RETENTION, init.retention),
-    retentionBytes: Math.max(MIN_RETENTION_BYTES, init.retentionBytes ?? Number.POSITIVE_INFINITY),
-    retainedBytes: 0,
-    evicted: 0,
-    received: 0,
-    rejected: {},
-    ...bookState(book),
-    tasks: {},
-    unread: {},
-    channel: "all",
-    threadId: null,
-    inspected: null,
-    filters: EMPTY_FILTERS,
-    composer: null,
-    owned: {},
+  return createStore<DashboardState & DashboardActions>()((set, get) => {
+    return {
+      me: init.me,
+      connection: { status: "connecting", detail: "" },
+      messages: [],
+      retention: retention0,
+      retentionBytes: Math.max(MIN_RETENTION_BYTES, init.retentionBytes ?? Number.POSITIVE_INFINITY),
+      retainedBytes: 0,
+      evicted: 0,
+      received: 0,
+      duplicates: 0,
+      rejected: {},
+      ...bookState(book),
+      tasks: {},
+      unread: {},
+      channel: "all",
+      threadId: null,
+      inspected: null,
+      filters: EMPTY_FILTERS,
+      composer: null,
+      owned: {},
+      history: INITIAL_HISTORY,
+      markers: [],
+      threadLog: null,
+      search: EMPTY_SEARCH,
+      replay: null,
 
-    ingest(batch, rejectedReasons) {
-      const s = get();
-      const now = Date.now();
-      const added: StoredMessage[] = [];
-      const seen: (PresenceMessage | HeartbeatMessage)[] = [];
-      let unread: Partial<Record<ChannelKey, number>> | null = null;
-      let unreadKeys = -1;
-      let addedBytes = 0;
-      for (const { subject, message: m } of batch) {
-        if (m.type === "presence" || m.type === "heartbeat") seen.push(m);
-        if (m.type === "stream") continue; // partial text lives with its task, not as messages
-        const original =
-          "inReplyTo" in m && m.inReplyTo !== undefined ? byId.get(m.inReplyTo)?.message : undefined;
-        const bytes = RECORD_BYTES + subject.length + approxBytes(m);
-        const stored: StoredMessage = {
-          seq: ++seq,
-          subject,
-          message: m,
-          receivedAt: now,
-          channels: channelsOf(m, original, s.me),
-          bytes,
-        };
-        added.push(stored);
-        addedBytes += bytes;
-        if (m.type !== "ack") byId.set(m.id, stored);
-        for (const c of stored.channels) {
-          if (c === s.channel || c === "heartbeats") continue;
-          unread ??= { ...s.unread };
-          const n = unread[c];
-          if (n === undefined) {
-            if (unreadKeys < 0) unreadKeys = Object.keys(unread).length;
-            if (unreadKeys >= MAX_UNREAD_CHANNELS) continue;
-            unreadKeys++;
-          }
-          if ((n ?? 0) < MAX_UNREAD) unread[c] = (n ?? 0) + 1;
+      ingest(batch, rejectedReasons) {
+        const s = get();
+        const now = Date.now();
+        const added: StoredMessage[] = [];
+        const seen: (PresenceMessage | HeartbeatMessage)[] = [];
+        const taken: AgentMessage[] = [];
+        let addedBytes = 0;
+        for (const i of batch) {
+          const m = i.message;
+          if (!ledger.fresh(m)) continue;
+          taken.push(m);
+          if (m.type === "presence" || m.type === "heartbeat") seen.push(m);
+          if (m.type === "stream") continue; // partial text lives with its task, not as messages
+          const stored = ledger.keep(i, now);
+          added.push(stored);
+          addedBytes += stored.bytes;
         }
-      }
-      const kept = retain(
-        added.length === 0 ? s.messages : s.messages.concat(added),
-        s.retainedBytes + addedBytes,
-        s.retention,
-        s.retentionBytes,
-        byId,
-      );
-      book = bookSeen(book, unlisted, seen, now);
-      let rejected = s.rejected;
-      if (rejectedReasons.length > 0) {
-        const r = { ...rejected };
-        for (const reason of rejectedReasons) r[reason] = (r[reason] ?? 0) + 1;
-        rejected = r;
-      }
-      set({
-        messages: kept.messages,
-        retainedBytes: kept.bytes,
-        evicted: s.evicted + kept.dropped,
-        ...(book.registry === s.registry && book.unlisted === s.unlistedAgents ? {} : bookState(book)),
-        tasks: reduceTasks(
-          s.tasks,
-          batch.map((i) => i.message),
-        ),
-        unread: unread ?? s.unread,
-        rejected,
-        received: s.received + batch.length,
-      });
-    },
+        const kept = retain(
+          added.length === 0 ? s.messages : s.messages.concat(added),
+          s.retainedBytes + addedBytes,
+          s.retention,
+          s.retentionBytes,
+          ledger,
+        );
+        book = bookSeen(book, unlisted, seen, now);
+        set({
+          messages: kept.messages,
+          retainedBytes: kept.bytes,
+          evicted: s.evicted + kept.dropped,
+          ...(book.registry === s.registry && book.unlisted === s.unlistedAgents ? {} : bookState(book)),
+          tasks: reduceTasks(s.tasks, taken),
+          unread: countUnread(s, added, MAX_UNREAD_CHANNELS, MAX_UNREAD) ?? s.unread,
+          rejected: countRejected(s, rejectedReasons),
+          received: s.received + batch.length,
+          duplicates: ledger.duplicates,
+        });
+      },
 
-    setConnection(status, detail = "") {
-      set({ connection: { status, detail } });
-    },
+      ingestLog(page, rejectedReasons) {
+        const s = get();
+        const now = Date.now();
+        const added: StoredMessage[] = [];
+        const taken: AgentMessage[] = [];
+        let addedBytes = 0;
+        for (const e of page.entries) {
+          if (!ledger.fresh(e.message)) continue;
+          // An older page's chunks would grow answers that are already final.
+          if (e.message.type === "stream" && page.kind === "older") continue;
+          taken.push(e.message);
+          if (e.message.type === "stream") continue;
+          const stored = ledger.keep(e, now);
+          added.push(stored);
+          addedBytes += stored.bytes;
+        }
+        let messages: readonly StoredMessage[];
+        let nextMarkers = s.markers;
+        let unread = s.unread;
+        if (page.kind === "older") {
+          messages = added.length === 0 ? s.messages : added.concat(s.messages);
+        } else {
+          const placed = placeRecovered(s.messages, added, gap?.after ?? s.messages.at(-1)?.seq ?? null);
+          gap = null;
+          messages = placed.messages;
+          nextMarkers = [...s.markers, { ...placed.marker, key: `gap-${++markers}`, ...gapTimes(page) }];
+          unread = countUnread(s, added, MAX_UNREAD_CHANNELS, MAX_UNREAD) ?? s.unread;
+        }
+        const kept = retain(messages, s.retainedBytes + addedBytes, s.retention, s.retentionBytes, ledger);
+        const held = new Set(kept.messages.map((m) => m.seq));
+        set({
+          messages: kept.messages,
+          retainedBytes: kept.bytes,
+          evicted: s.evicted + kept.dropped,
+          // A marker whose message was evicted moves to the top; the newest few are kept.
+          markers: nextMarkers
+            .map((g) => (g.after === null || held.has(g.after) ? g : { ...g, after: null }))
+            .slice(-MAX_MARKERS),
+          tasks: reduceTasks(s.tasks, taken),
+          unread,
+          rejected: countRejected(s, rejectedReasons),
+          duplicates: ledger.duplicates,
+          history: {
+            ...s.history,
+            loaded: s.history.loaded + added.length,
+            atStart: page.kind === "older" ? page.atStart || s.history.atStart : s.history.atStart,
+            // An older page that did not fit: what is older cannot be held.
+            full: s.history.full || (page.kind === "older" && kept.dropped > 0),
+          },
+        });
+      },
 
-    tick(now) {
-      const next = bookTick(book, unlisted, now);
-      if (next === book) return;
-      book = next;
-      set(bookState(book));
-    },
+      setHistory(h) {
+        set((s) => ({ history: { ...s.history, ...h } }));
+      },
 
-    openChannel(key) {
-      set((s) => ({ channel: key, unread: { ...s.unread, [key]: 0 } }));
-    },
+      setThreadLog(t) {
+        if (t === null) return set({ threadLog: null });
+        const { entries, ...rest } = t;
+        const prev = get().threadLog;
+        const items =
+          entries !== undefined
+            ? ledger.buildAll(entries, Date.now())
+            : prev?.threadId === t.threadId
+              ? prev.items
+              : [];
+        set({ threadLog: { ...rest, items } });
+      },
 
-    openThread(threadId) {
-      set({ threadId, inspected: null });
-    },
+      setSearch(u) {
+        const { entries, ...rest } = u;
+        set((s) => ({
+          search: {
+            ...s.search,
+            ...rest,
+            ...(entries === undefined ? {} : { results: ledger.buildAll(entries, Date.now()) }),
+          },
+        }));
+      },
 
-    inspect(n) {
-      set({ inspected: n, threadId: null });
-    },
+      setReplay(r) {
+        if (r === null) return set({ replay: null });
+        const { entries, ...rest } = r;
+        const prev = get().replay;
+        const items =
+          entries !== undefined
+            ? ledger.buildAll(entries, Date.now())
+            : prev?.threadId === r.threadId
+              ? prev.items
+              : [];
+        set({ replay: { ...rest, items } });
+      },
 
-    setFilters(f) {
-      set((s) => ({ filters: { ...s.filters, ...f } }));
-    },
+      setConnection(status, detail = "") {
+        const s = get();
+        // The place the connection was lost: what a resume recovers goes there.
+        if (gap === null && s.connection.status === "connected" && status !== "connected")
+          gap = { after: s.messages.at(-1)?.seq ?? null };
+        set({ connection: { status, detail } });
+      },
 
-    setRetention(n, bytes) {
-      const s = get();
-      const retention = Math.max(MIN_RETENTION, Math.floor(n));
-      const retentionBytes = Math.max(MIN_RETENTION_BYTES, bytes ?? s.retentionBytes);
-      const kept = retain(s.messages, s.retainedBytes, retention, retentionBytes, byId);
-      set({
-        retention,
-        retentionBytes,
-        messages: kept.messages,
-        retainedBytes: kept.bytes,
-        evicted: s.evicted + kept.dropped,
-      });
-    },
+      tick(now) {
+        const next = bookTick(book, unlisted, now);
+        if (next === book) return;
+        book = next;
+        set(bookState(book));
+      },
 
-    draft(d) {
-      set({ composer: d === null ? null : { ...d, nonce: ++nonce } });
-    },
+      openChannel(key) {
+        set((s) => ({ channel: key, unread: { ...s.unread, [key]: 0 } }));
+      },
 
-    setOwned(owned) {
-      set({ owned });
-    },
+      openThread(threadId) {
+        set((s) => ({
+          threadId,
+          inspected: null,
+          ...(s.threadLog !== null && s.threadLog.threadId !== threadId ? { threadLog: null } : {}),
+          ...(s.replay !== null && s.replay.threadId !== threadId ? { replay: null } : {}),
+        }));
+      },
 
-    findById(id) {
-      return byId.get(id);
-    },
-  }));
-}
+      inspect(n) {
+        set({ inspected: n, threadId: null });
+      },
 
-/**
- * Drops the oldest messages until at most `count` remain and they hold at most `budget` bytes
- * (the newest one always stays, whatever its size); forgets the dropped ones' ids.
- */
-function retain(
-  messages: readonly StoredMessage[],
-  bytes: number,
-  count: number,
-  budget: number,
-  byId: Map<string, StoredMessage>,
-): { messages: readonly StoredMessage[]; bytes: number; dropped: number } {
-  let drop = Math.max(0, messages.length - count);
-  for (let i = 0; i < drop; i++) bytes -= messages[i]!.bytes;
-  while (bytes > budget && drop < messages.length - 1) bytes -= messages[drop++]!.bytes;
-  if (drop === 0) return { messages, bytes, dropped: 0 };
-  for (let i = 0; i < drop; i++) {
-    const m = messages[i]!;
-    if (byId.get(m.message.id) === m) byId.delete(m.message.id);
-  }
-  return { messages: messages.slice(drop), bytes, dropped: drop };
-}
+      openSearch(open) {
+        set((s) => ({ search: { ...s.search, open }, ...(open ? { threadId: null, inspected: null } : {}) }));
+      },
 
-/** Messages of a channel, with the filters applied. */
-export function visibleMessages(
-  s: Pick<DashboardState, "messages" | "channel" | "filters">,
-): StoredMessage[] {
-  const { agent, type, priority, text } = s.filters;
-  const needle = text.trim().toLowerCase();
-  const out: StoredMessage[] = [];
-  for (const m of s.messages) {
-    if (!m.channels.includes(s.channel)) continue;
-    const msg = m.message;
-    if (agent !== "" && msg.from !== agent && ("to" in msg ? msg.to !== agent : true)) continue;
-    if (type !== "" && msg.type !== type) continue;
-    if (priority !== "" && msg.priority < Number(priority)) continue;
-    if (
-      needle !== "" &&
-      !msg.content.toLowerCase().includes(needle) &&
-      !msg.from.toLowerCase().includes(needle)
-    )
-      continue;
-    out.push(m);
-  }
-  return out;
-}
+      setFilters(f) {
+        set((s) => ({ filters: { ...s.filters, ...f } }));
+      },
 
-export function threadMessages(s: Pick<DashboardState, "messages">, threadId: string): StoredMessage[] {
-  return s.messages.filter((m) => m.message.threadId === threadId && m.message.type !== "heartbeat");
+      setRetention(n, bytes) {
+        const s = get();
+        const retention = Math.max(MIN_RETENTION, Math.floor(n));
+        const retentionBytes = Math.max(MIN_RETENTION_BYTES, bytes ?? s.retentionBytes);
+        const kept = retain(s.messages, s.retainedBytes, retention, retentionBytes, ledger);
+        set({
+          retention,
+          retentionBytes,
+          messages: kept.messages,
+          retainedBytes: kept.bytes,
+          evicted: s.evicted + kept.dropped,
+        });
+      },
+
+      draft(d) {
+        set({ composer: d === null ? null : { ...d, nonce: ++nonce } });
+      },
+
+      setOwned(owned) {
+        set({ owned });
+      },
+
+      findById(id) {
+        return ledger.byId.get(id);
+      },
+    };
+  });
 }

@@ -189,18 +189,9 @@ export class Tap implements AsyncDisposable {
     const rejected: TapRejection[] = [];
     for (let i = start; i < raw.length; i++) {
       const { subject, data } = raw[i]!;
-      const d = decodeMessage(data, this.maxBytes);
-      if (!d.ok) {
-        rejected.push({ subject, reason: d.error.reason, detail: d.error.message });
-        continue;
-      }
-      const parsed = this.s.parse(subject);
-      const problem =
-        parsed === null
-          ? { reason: "misrouted" as const, detail: `not a subject of ${this.s.root}` }
-          : subjectMismatch(parsed, d.message);
-      if (problem === null) messages.push({ subject, message: d.message });
-      else rejected.push({ subject, ...problem });
+      const d = decodeTapped(this.s, subject, data, this.maxBytes);
+      if (d.ok) messages.push(d.tapped);
+      else rejected.push(d.rejection);
     }
     this.counters.decoded += messages.length;
     this.counters.rejected += rejected.length;
@@ -213,4 +204,27 @@ export class Tap implements AsyncDisposable {
       this.log.error(`tap consumer failed: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
+}
+
+/**
+ * One message as the tap takes it: decoded with the protocol's codec, and dropped (with the
+ * reason) when its subject is not one of `s`'s or names another sender than its body. Whatever
+ * else reads the mesh's bytes (the log, for history) decodes with this too, so nothing is
+ * trusted more than live traffic.
+ */
+export function decodeTapped(
+  s: Subjects,
+  subject: string,
+  data: Uint8Array,
+  maxBytes: number = MAX_MESSAGE_BYTES,
+): { ok: true; tapped: TappedMessage } | { ok: false; rejection: TapRejection } {
+  const d = decodeMessage(data, maxBytes);
+  if (!d.ok) return { ok: false, rejection: { subject, reason: d.error.reason, detail: d.error.message } };
+  const parsed = s.parse(subject);
+  const problem =
+    parsed === null
+      ? { reason: "misrouted" as const, detail: `not a subject of ${s.root}` }
+      : subjectMismatch(parsed, d.message);
+  if (problem === null) return { ok: true, tapped: { subject, message: d.message } };
+  return { ok: false, rejection: { subject, ...problem } };
 }

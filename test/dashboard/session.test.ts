@@ -116,6 +116,12 @@ class RecordingSink implements DashboardSink {
   status(name: string) {
     return this.registry.agents[name]?.status;
   }
+  // The log's half (history, search, replay): tested with the real store in ./history.test.ts.
+  ingestLog() {}
+  setHistory() {}
+  setThreadLog() {}
+  setSearch() {}
+  setReplay() {}
 }
 
 const open: { close(): Promise<unknown> }[] = [];
