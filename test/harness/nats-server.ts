@@ -120,6 +120,7 @@ function renderConfig(
     `websocket { listen: "${HOST}:${ports?.wsPort ?? -1}", no_tls: true${origins} }`,
     `ports_file_dir: ${JSON.stringify(dir)}`,
     `max_payload: ${opts.maxPayload}`,
+    "max_control_line: 16KB", // as nats-server.conf: an agent's JWT with a 64-character name is ~4 KB
     opts.jetstream ? `jetstream { store_dir: ${JSON.stringify(join(dir, "jetstream"))} }` : "",
     // Inlined: an include path would be read relative to this config file.
     authority === undefined ? "" : readFileSync(authority.serverConfigPath, "utf8"),

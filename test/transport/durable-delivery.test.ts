@@ -133,6 +133,17 @@ describe("delivery that waits", () => {
   });
 });
 
+describe("the longest name", () => {
+  it("connects an agent named with 64 characters (its credential lists ~4 KB of permissions) and delivers to it", async () => {
+    const name = "N".repeat(64);
+    const { handled, handlers } = counter();
+    await link(server.url, name, { handlers });
+    const sender = await link(server.url, "Sender-8");
+    sender.sendDirect(name, "1");
+    await eventually(() => handled.get(1) === 1);
+  });
+});
+
 describe("handled once across restarts", () => {
   it("remembers the tasks an agent took across its restart, so a copy delivered to its next run is dropped", async () => {
     const { handled, handlers } = counter();
