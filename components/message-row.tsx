@@ -38,6 +38,13 @@ function Row({ stored, compact, replayed }: { stored: StoredMessage; compact: bo
   const m = stored.message;
   const live = TASK_TYPES.has(m.type) && !replayed;
   const task = useDashboard((s) => (live ? s.tasks[m.id] : undefined));
+  // A task to an agent that is not online waits in its queue in the log (delivery that waits).
+  const target = live && "to" in m ? m.to : undefined;
+  const away = useDashboard(
+    (s) =>
+      target !== undefined &&
+      !(Object.hasOwn(s.registry.agents, target) && s.registry.agents[target]!.status !== "offline"),
+  );
   const me = useDashboard((s) => s.me);
   const { openThread, inspect, draft, findById } = useActions();
   const replied = "inReplyTo" in m && m.inReplyTo !== undefined ? findById(m.inReplyTo) : undefined;
@@ -107,7 +114,7 @@ function Row({ stored, compact, replayed }: { stored: StoredMessage; compact: bo
         {m.type === "handoff" && <HandoffContext m={m} />}
         {m.type === "response" && m.status !== "ok" && <StatusLine m={m} />}
         {body !== "" && <Markdown text={body} compact={compact} onInspect={onInspect} />}
-        {live && <TaskLine task={task} />}
+        {live && <TaskLine task={task} away={away ? target : undefined} />}
       </div>
       <div className="absolute right-3 top-1 hidden gap-1 rounded border border-zinc-200 bg-white p-0.5 text-xs shadow-sm group-hover:flex group-focus-within:flex dark:border-zinc-700 dark:bg-zinc-900">
         <Action id="thread" label="Thread" onClick={() => openThread(m.threadId)} />
@@ -234,7 +241,17 @@ function StatusLine({ m }: { m: Extract<AgentMessage, { type: "response" }> }) {
   );
 }
 
-function TaskLine({ task }: { task: TaskState | undefined }) {
+/**
+ * Where a task stands: queued (its agent is away: it waits in the log), sent, delivered (acked),
+ * the answer streaming in, answered, an error (`expired` when it waited too long), canceled.
+ */
+function TaskLine({ task, away }: { task: TaskState | undefined; away: string | undefined }) {
+  if ((task === undefined || (!task.acked && task.final === undefined)) && away !== undefined)
+    return (
+      <div data-testid="task-queued" className="text-[11px] text-amber-700 dark:text-amber-400">
+        ⏳ queued: <Name text={away} /> is away; it gets this when it is back
+      </div>
+    );
   if (task === undefined) return <div className={`text-[11px] ${MUTED}`}>sent</div>;
   if (task.canceledBy !== undefined && task.final === undefined)
     return (
@@ -274,7 +291,7 @@ function TaskLine({ task }: { task: TaskState | undefined }) {
   }
   return (
     <div className="text-[11px] text-amber-700 dark:text-amber-400">
-      {task.acked ? "working…" : "delivered"}
+      {task.acked ? "delivered · working…" : "sent"}
     </div>
   );
 }

@@ -268,3 +268,23 @@ test("search finds a message older than what the page loaded", async ({ dashboar
   await expect(s.summary).toHaveAttribute("data-status", "done", { timeout: 20_000 });
   await expect(s.results).toHaveCount(0);
 });
+
+test("a task to an agent that is away shows queued, then delivered and answered when it is back", async ({
+  dashboard,
+  mesh,
+}) => {
+  const tag = `queued-${nonce()}`;
+  const helper = await mesh.link("Queue-Helper", { handlers: { direct: (m) => `back: ${m.content}` } });
+  await dashboard.open();
+  await dashboard.openChannel("dm-Queue-Helper");
+  await helper.close(); // known to the mesh, now away (announced offline)
+  const asker = await mesh.link("Queue-Asker");
+  asker.sendDirect("Queue-Helper", `${tag} are you there?`);
+  const row = dashboard.messages({ type: "direct", text: `${tag} are you there?` });
+  await expect(row).toHaveCount(1);
+  await expect(row.getByTestId("task-queued")).toContainText("Queue-Helper is away");
+  // It comes back: the message waited in its queue and is answered now.
+  await mesh.link("Queue-Helper", { handlers: { direct: (m) => `back: ${m.content}` } });
+  await expect(dashboard.messages({ type: "response", text: `back: ${tag} are you there?` })).toHaveCount(1);
+  await expect(row.getByTestId("task-queued")).toHaveCount(0);
+});
