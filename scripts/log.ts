@@ -5,7 +5,7 @@
 // chain: the only role that may create, update or purge the two streams.
 import type { IdentityAuthority } from "../lib/identity";
 import { logLayout, type LogLayout } from "../lib/protocol";
-import { ensureLog, forgetMember, LogReader, type LogLimits, type NatsConnection } from "../lib/transport";
+import { ensureLog, forgetMember, type LogLimits, type NatsConnection } from "../lib/transport";
 import { connectNats, credsText } from "../lib/transport/connect";
 
 /** How long the in-memory admin credential lives: long enough for a few API calls. */

@@ -136,7 +136,9 @@ describe("the roles table", () => {
     for (const subject of [...p.pub, ...p.sub]) {
       // The mesh's subjects start with the root; JetStream's name the root's streams (and pin filters under it).
       if (subject.startsWith("$JS."))
-        expect(subject).toMatch(/\.SB_team1_agents(_members|_handled)?\.|SB_team1_agents(_members|_handled)?$/);
+        expect(subject).toMatch(
+          /\.SB_team1_agents(_members|_handled)?\.|SB_team1_agents(_members|_handled)?$/,
+        );
       else if (!subject.startsWith("_INBOX_Bob.") && subject !== "sb-handled.team1.agents.Bob")
         expect(subject.startsWith("team1.agents.")).toBe(true);
     }
