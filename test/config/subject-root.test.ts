@@ -81,7 +81,7 @@ async function run(script: string, args: string[] = [], env?: NodeJS.ProcessEnv)
 const cli = (...args: string[]) => run("scripts/cli/main.ts", args);
 
 beforeAll(async () => {
-  server = await startNatsServer();
+  server = await startNatsServer({ logRoots: [ROOT] }); // as npm start makes the log for its root
   model = await offlineModel();
   await prepareIdentity(server.dataDir, ROOT);
   await ensureCredsFile(
