@@ -45,6 +45,12 @@ const THREAD_MAX = 1_000;
 const NOTE_END_MS = 15_000;
 /** Direct gets per page read backwards. */
 const READ_PAGE = 250;
+/**
+ * At open, each kind of channel also gets its own newest messages, however far back: a busy DM
+ * must not push #all's last broadcasts out of the backfill (read by subject, ~one get each).
+ */
+const PER_KIND = 100;
+const CHANNEL_KINDS = ["all", "request", "handoff", "direct", "response"] as const;
 
 export class LogHistory {
   readonly reader: LogReader;
@@ -90,7 +96,24 @@ export class LogHistory {
       const want = this.o.backfill ?? 1_000;
       const t0 = performance.now();
       const read = await this.readBack(b.last + 1, b.first, want, this.o.maxBytes ?? 16 * 2 ** 20);
-      this.take({ kind: "older", atStart: read.from <= b.first }, read.messages);
+      // Each kind's newest that the window above did not reach: older than all of it.
+      const perKind = await Promise.all(
+        CHANNEL_KINDS.map((k) => this.reader.lastMatching(`${this.o.root}.${k}.>`, Math.min(PER_KIND, want))),
+      );
+      const extra = [
+        ...new Map(
+          perKind
+            .flat()
+            .filter((m) => m.seq < read.from)
+            .map((m) => [m.seq, m]),
+        ).values(),
+      ];
+      extra.sort((x, y) => x.seq - y.seq);
+      this.take(
+        { kind: "older", atStart: read.from <= b.first },
+        [...extra, ...read.messages],
+        read.messages[0]?.seq,
+      );
       const readMs = Math.round(performance.now() - t0);
       const atStart = read.from <= b.first;
       this.sink.setHistory({ status: "idle", detail: "", atStart, readMs, read: read.messages.length });
@@ -211,9 +234,14 @@ export class LogHistory {
     return { from, messages: pages.flat() };
   }
 
-  private take(page: { kind: "older"; atStart: boolean } | ResumeInfo, messages: LoggedMessage[]): void {
+  /** `oldestRead`: where older pages go on from (default: the first of `messages`). */
+  private take(
+    page: { kind: "older"; atStart: boolean } | ResumeInfo,
+    messages: LoggedMessage[],
+    oldestRead = messages[0]?.seq,
+  ): void {
     if (this.closed) return;
-    const first = messages[0]?.seq;
+    const first = oldestRead;
     if (page.kind === "older" && first !== undefined) this.oldest = Math.min(this.oldest ?? first, first);
     if (page.kind === "older" && first === undefined) this.oldest ??= this.knownLast + 1;
     const last = messages.at(-1)?.seq;

@@ -7,7 +7,14 @@
 import { decode } from "@nats-io/jwt";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { assertAgentName, ROLES, type AgentRuntime, type Role } from "../protocol";
+import {
+  assertAgentName,
+  permissionsFor,
+  ROLES,
+  type AgentRuntime,
+  type Permissions,
+  type Role,
+} from "../protocol";
 import { privateFile, type IdentityAuthority, type MintRequest } from "./authority";
 
 export function credsDir(dataDir: string): string {
@@ -81,7 +88,10 @@ export async function ensureCredsFile(
         info.root === request.root &&
         info.issuer === authority.accountPublicKey &&
         !authority.isRevoked(info.publicKey) &&
-        (info.expiresAt ?? Infinity) > Date.now() + renewWithinMs;
+        (info.expiresAt ?? Infinity) > Date.now() + renewWithinMs &&
+        // A credential minted before the role's permissions changed (an upgrade: e.g. the log's
+        // JetStream subjects) is made again, or its holder would run without them.
+        samePermissions(info, permissionsFor(request, request.root));
       if (fits) return path;
     } catch {
       // unreadable: replaced below
@@ -91,4 +101,10 @@ export async function ensureCredsFile(
   mkdirSync(credsDir(dataDir), { recursive: true, mode: 0o700 });
   privateFile(path, minted.creds!);
   return path;
+}
+
+function samePermissions(had: { pub: readonly string[]; sub: readonly string[] }, now: Permissions): boolean {
+  const same = (a: readonly string[], b: readonly string[]) =>
+    a.length === b.length && [...a].sort().every((x, i) => x === [...b].sort()[i]);
+  return same(had.pub, now.pub) && same(had.sub, now.sub);
 }

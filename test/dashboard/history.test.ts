@@ -170,6 +170,20 @@ describe("history", () => {
     expect(s.unread.requests).toBeUndefined(); // history is not news
   });
 
+  it("gives each kind of channel its newest messages, however much other traffic came after", async () => {
+    const tag = `busy${Date.now()}`;
+    const herald = await agent("Busy-Herald");
+    await agent("Busy-Sink", { direct: () => undefined });
+    for (let i = 0; i < 3; i++) herald.broadcast(`${tag} news ${i}`);
+    for (let i = 0; i < 400; i++) herald.sendDirect("Busy-Sink", `${tag} chatter ${i}`);
+    await eventually(() => herald.stats.memory?.outbox.waiting === 0);
+    const { store } = await page({ backfill: 100 });
+    // The newest 100 of the log are all chatter; #all still opens with its three broadcasts.
+    expect(contents(store).filter((c) => c.startsWith(`${tag} news`))).toEqual(
+      [0, 1, 2].map((i) => `${tag} news ${i}`),
+    );
+  });
+
   it("takes every message once while traffic flows during the backfill", async () => {
     const tag = `flow${Date.now()}`;
     const herald = await agent("Flow-Herald");
@@ -210,7 +224,9 @@ describe("history", () => {
     const asker = await agent("Asker");
     await agent("Answerer", { request: (m) => `answer to ${m.content}` });
     const answer = await asker.request("Answerer", `${tag} question`);
+    // Newer traffic of every kind, so the thread is past what the page reads at open.
     for (let i = 0; i < 80; i++) asker.broadcast(`${tag} filler ${i}`);
+    for (let i = 0; i < 25; i++) await asker.request("Answerer", `later ${i}`);
     await sleep(300);
     const { s, store } = await page({ backfill: 20 });
     expect(store.getState().messages.some((m) => m.message.id === answer.id)).toBe(false);

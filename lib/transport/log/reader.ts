@@ -91,6 +91,30 @@ export class LogReader {
     return this.range(Math.max(b.first, end - n + 1), end);
   }
 
+  /**
+   * The newest `n` messages whose subject matches `filter`, oldest first, however far back they
+   * are: the newest match is one direct get (`last_by_subj`), then windows before it are walked
+   * forward by subject (`next_by_subj`: the server skips what does not match), each window four
+   * times the last, until `n` are found or the log's start. Costs about one get per match.
+   */
+  async lastMatching(filter: string, n: number): Promise<LoggedMessage[]> {
+    const jsm = await this.manager();
+    const newest = logged(await jsm.direct.getMessage(this.layout.stream, { last_by_subj: filter }));
+    if (newest === null || n <= 0) return [];
+    const b = await this.bounds();
+    let window = Math.max(n * 4, 256);
+    for (;;) {
+      const from = Math.max(b.first, newest.seq - window + 1);
+      const found: LoggedMessage[] = [];
+      for await (const m of this.scan(from, { filter })) {
+        if (m.seq > newest.seq) break;
+        found.push(m);
+      }
+      if (found.length >= n || from <= b.first) return found.slice(-n);
+      window *= 4;
+    }
+  }
+
   /** The first sequence stored at or after `time` (ms); `last + 1` when everything is older. */
   async seqAt(time: number): Promise<number> {
     const b = await this.bounds();
