@@ -1,6 +1,6 @@
 // The server's own connections (server agents, its registry watcher) outlive their credentials:
 // the NATS server closes a connection whose JWT expired, and the client reconnects with the
-// renewal minted at half the lifetime. Credentials of 2 s here, so expiry happens during the test.
+// renewal minted at half the lifetime. Credentials of 4 s here, so expiry happens during the test.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RenewingCredential } from "../../agents/server/renewing-credential";
 import type { MintRequest } from "../../lib/identity";
@@ -14,7 +14,9 @@ beforeAll(async () => {
 });
 afterAll(() => server.stop());
 
-const TTL_MS = 2_000;
+// JWT expiry has one-second granularity, so a 4 s credential lives 3-4 s: enough margin for a
+// renewal at half its life on a loaded machine (2 s ones lived 1-2 s and failed under load).
+const TTL_MS = 4_000;
 const claim: MintRequest = {
   role: "agent",
   name: "Short-Lived",
