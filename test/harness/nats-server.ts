@@ -328,7 +328,7 @@ export async function startNatsServer(opts: StartNatsServerOptions = {}): Promis
     dir,
     {
       jetstream: opts.jetstream ?? true,
-      maxPayload: opts.maxPayload ?? 1024 * 1024,
+      maxPayload: opts.maxPayload ?? 1024 * 1024 + 16 * 1024, // as nats-server.conf: 1 MiB + headers
       config: opts.config ?? "",
       auth: opts.auth ?? true,
       allowedOrigins: opts.allowedOrigins ?? [],

@@ -93,21 +93,35 @@ describe("one settle path", () => {
     expect(responses[0]!.body).toMatchObject({ status: "canceled", error: { code: "canceled" } });
   });
 
-  it("an answer over the size limit becomes an 'answer_too_large' error instead of silence", async () => {
+  it("an answer over the size limit arrives cut to fit, with a note of how much is missing", async () => {
+    const long = "é".repeat(MAX_MESSAGE_BYTES); // 2 bytes each: twice the limit
     await link(server.url, "Verbose", {
       handlers: {
-        request: () => "x".repeat(MAX_MESSAGE_BYTES),
+        request: () => long,
         direct: async () => "y".repeat(MAX_MESSAGE_BYTES),
       },
     });
     const asker = await link(server.url, "Asker2");
-    const failed = await asker.request("Verbose", "talk", { timeoutMs: 5_000 }).catch((e: unknown) => e);
-    expect(failed).toBeInstanceOf(AgentResponseError);
-    expect((failed as AgentResponseError).code).toBe("answer_too_large");
+    const r = await asker.request("Verbose", "talk", { timeoutMs: 5_000 });
+    const [, kept, dropped] = /^(é+)\n\n\[truncated: (\d+) bytes\]$/.exec(r.content) ?? [];
+    expect(kept).toBeDefined();
+    expect(kept!.length * 2 + Number(dropped)).toBe(MAX_MESSAGE_BYTES * 2); // every byte accounted for
+    expect(kept!.length).toBeGreaterThan(MAX_MESSAGE_BYTES * 0.45); // most of the room used
     const answers: ResponseMessage[] = [];
     const sender = await link(server.url, "Sender2", { handlers: { answer: (m) => void answers.push(m) } });
     sender.sendDirect("Verbose", "talk more");
     const a = await eventually(() => answers[0]);
-    expect(a).toMatchObject({ status: "error", error: { code: "answer_too_large" } });
+    expect(a.status).toBe("ok");
+    expect(a.content).toMatch(/^y+\n\n\[truncated: \d+ bytes\]$/);
+  });
+
+  it("an answer whose metadata alone is over the limit becomes an 'answer_too_large' error", async () => {
+    await link(server.url, "Heavy", {
+      handlers: { request: () => ({ content: "hi", metadata: { blob: "z".repeat(MAX_MESSAGE_BYTES) } }) },
+    });
+    const asker = await link(server.url, "Asker3");
+    const failed = await asker.request("Heavy", "talk", { timeoutMs: 5_000 }).catch((e: unknown) => e);
+    expect(failed).toBeInstanceOf(AgentResponseError);
+    expect((failed as AgentResponseError).code).toBe("answer_too_large");
   });
 });

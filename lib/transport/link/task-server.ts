@@ -9,6 +9,7 @@
 import {
   HopLimitError,
   MessageTooLargeError,
+  encodeMessage,
   type CancelMessage,
   type Cause,
   type ResponseMessage,
@@ -164,9 +165,21 @@ export class TaskServer {
     const reply = typeof ending.reply === "string" ? { content: ending.reply } : ending.reply;
     try {
       this.respond(m, reply);
-    } catch (e) {
-      // The answer could not be sent (over the size limit): say so instead of leaving the asker
-      // to wait out its timeout.
+    } catch (first) {
+      // Over the size limit: the answer is cut to fit, with a note saying how much is missing.
+      let e = first;
+      if (first instanceof MessageTooLargeError) {
+        try {
+          const cut = this.respondCut(m, reply);
+          this.log.warn(
+            `task ${m.id} from ${m.from}: the answer was ${first.bytes} bytes; cut by ${cut} bytes to fit`,
+          );
+          return;
+        } catch (again) {
+          e = again; // even the empty answer does not fit (its metadata): say so
+        }
+      }
+      // The answer could not be sent: say so instead of leaving the asker to wait out its timeout.
       const code: ErrorCode = e instanceof MessageTooLargeError ? "answer_too_large" : "handler_error";
       const message = `${this.wire.name} could not send its answer: ${(e as Error).message}`;
       this.log.warn(`task ${m.id} from ${m.from}: ${message}`);
@@ -176,7 +189,50 @@ export class TaskServer {
 
   /** Publishes an answer to `m`; throws when it cannot be sent. */
   respond(m: Cause & { readonly from: string }, reply: Answer): ResponseMessage {
-    const r = this.wire.compose(
+    const r = this.response(m, reply);
+    this.wire.publish(this.wire.subjects.response(m.from, m.id, this.wire.name), r);
+    return r;
+  }
+
+  /**
+   * Publishes the longest start of the answer's text that fits the size limit, with
+   * "[truncated: N bytes]" after it (a binary search over its length; a rare path). Returns N.
+   * Throws MessageTooLargeError when not even the note fits (huge metadata).
+   */
+  private respondCut(m: TaskMessage, reply: Answer): number {
+    const text = reply.content;
+    const total = utf8.encode(text).byteLength;
+    const cut = (k: number) => {
+      const kept = text.slice(0, safeEnd(text, k));
+      const dropped = total - utf8.encode(kept).byteLength;
+      return { content: `${kept}\n\n[truncated: ${dropped} bytes]`, dropped };
+    };
+    const fits = (k: number) => {
+      try {
+        encodeMessage(this.response(m, { ...reply, content: cut(k).content }), this.wire.maxMessageBytes);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    let lo = 0;
+    let hi = text.length;
+    if (!fits(0)) {
+      this.respond(m, { ...reply, content: cut(0).content }); // throws MessageTooLargeError
+      return total;
+    }
+    while (lo < hi) {
+      const mid = Math.ceil((lo + hi) / 2);
+      if (fits(mid)) lo = mid;
+      else hi = mid - 1;
+    }
+    const c = cut(lo);
+    this.respond(m, { ...reply, content: c.content });
+    return c.dropped;
+  }
+
+  private response(m: Cause & { readonly from: string }, reply: Answer): ResponseMessage {
+    return this.wire.compose(
       "response",
       {
         to: m.from,
@@ -187,8 +243,6 @@ export class TaskServer {
       },
       { metadata: reply.metadata ?? {}, sameHopAs: m },
     );
-    this.wire.publish(this.wire.subjects.response(m.from, m.id, this.wire.name), r);
-    return r;
   }
 
   /** Like respond, but failures are logged, never thrown. */
@@ -206,6 +260,14 @@ export class TaskServer {
       this.wire.compose("ack", { to: m.from, content: "", inReplyTo: m.id }, { sameHopAs: m }),
     );
   }
+}
+
+const utf8 = new TextEncoder();
+
+/** `k`, or one less when `k` would split a surrogate pair. */
+function safeEnd(s: string, k: number): number {
+  const c = s.charCodeAt(k - 1);
+  return k > 0 && c >= 0xd800 && c <= 0xdbff ? k - 1 : k;
 }
 
 /** A requester waits for the answer (so it is acked, and told of refusals). */

@@ -137,9 +137,18 @@ export class Outbox {
       },
       (err: unknown) => {
         this.settled(round);
+        // Refused by the client itself (over the server's max_payload): sending again cannot help.
+        if (/max_payload/i.test((err as Error).message)) return this.dropped(e, err);
         this.failed(round, err);
       },
     );
+  }
+
+  private dropped(e: Entry, err: unknown): void {
+    this.log.error(`dropped ${e.subject} (${e.data.length} bytes): ${(err as Error).message}`);
+    this.stored(e); // out of the queue, so what follows is not held behind it
+    this.counts.stored--;
+    this.counts.refused++;
   }
 
   private settled(round: number): void {
