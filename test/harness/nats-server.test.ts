@@ -71,12 +71,12 @@ describe("nats-server test harness", () => {
     );
   });
 
-  it("serves /varz with the protocol's 1 MiB max_payload", async () => {
+  it("serves /varz with the protocol's 1 MiB max_payload plus 16 KiB for headers", async () => {
     const res = await fetch(`${server.monitorUrl}/varz`);
     expect(res.ok).toBe(true);
     expect(res.headers.get("content-type")).toMatch(/application\/json/);
     const varz = (await res.json()) as { max_payload: number; port: number };
-    expect(varz.max_payload).toBe(1_048_576);
+    expect(varz.max_payload).toBe(1_048_576 + 16_384);
     expect(varz.port).toBe(server.port);
   });
 });
