@@ -48,6 +48,7 @@ const BADGE: Record<AgentMessage["type"], string> = {
   ack: "bg-zinc-100 text-zinc-700 dark:bg-zinc-800 dark:text-zinc-300",
   stream: "bg-zinc-100 text-zinc-700 dark:bg-zinc-800 dark:text-zinc-300",
   cancel: "bg-red-100 text-red-800 dark:bg-red-950 dark:text-red-300",
+  stop: "bg-red-100 text-red-800 dark:bg-red-950 dark:text-red-300",
   presence: "bg-zinc-100 text-zinc-700 dark:bg-zinc-800 dark:text-zinc-300",
   heartbeat: "bg-zinc-100 text-zinc-700 dark:bg-zinc-800 dark:text-zinc-300",
   discover: "bg-zinc-100 text-zinc-700 dark:bg-zinc-800 dark:text-zinc-300",

@@ -28,6 +28,17 @@ export const DEFAULTS = {
   llmModel: undefined,
   llmApiKey: "lm-studio",
   llmTimeoutMs: 60_000,
+  llmIdleMs: 30_000,
+  llmMaxTokens: 4_096,
+  llmPriceIn: undefined,
+  llmPriceOut: undefined,
+  budgetModelCalls: 30,
+  budgetTokens: 200_000,
+  budgetWallMs: 600_000,
+  threadModelCalls: 100,
+  threadTokens: 1_000_000,
+  fanOutLimit: 10,
+  memoryThreadBytes: 64 * 1024,
   llmOffline: "allow",
   offlineModelPort: 1235,
   port: 3000,
@@ -65,6 +76,12 @@ function whole(what: string, min: number, max: number) {
 
 const ms = whole("a whole number of milliseconds", 1, MAX_TIMEOUT_MS);
 const port = (min: number) => whole("a port number", min, 65_535);
+/** US dollars per million tokens, e.g. 0.15. */
+const price = z
+  .string()
+  .regex(/^\d+(\.\d+)?$/, "must be US dollars per million tokens, like 0.15")
+  .transform(Number)
+  .pipe(z.number().max(1_000_000, "must be at most 1000000 dollars per million tokens"));
 
 /**
  * `bare`: the scheme meant when none is given. nats.js reads "host:port" as nats://host:port;
@@ -141,6 +158,20 @@ export const Config = z
     LLM_MODEL: optionalSetting(z.string()),
     LLM_API_KEY: setting(z.string(), DEFAULTS.llmApiKey),
     LLM_TIMEOUT_MS: setting(ms, DEFAULTS.llmTimeoutMs),
+    LLM_IDLE_MS: setting(ms, DEFAULTS.llmIdleMs),
+    LLM_MAX_TOKENS: setting(whole("a whole number of tokens", 1, 10_000_000), DEFAULTS.llmMaxTokens),
+    LLM_PRICE_IN: optionalSetting(price),
+    LLM_PRICE_OUT: optionalSetting(price),
+    BUDGET_MODEL_CALLS: setting(whole("a whole number of model calls", 1, 100_000), DEFAULTS.budgetModelCalls),
+    BUDGET_TOKENS: setting(whole("a whole number of tokens", 1, 1_000_000_000), DEFAULTS.budgetTokens),
+    BUDGET_WALL_MS: setting(whole("a whole number of milliseconds", 1_000, 86_400_000), DEFAULTS.budgetWallMs),
+    THREAD_MODEL_CALLS: setting(whole("a whole number of model calls", 1, 1_000_000), DEFAULTS.threadModelCalls),
+    THREAD_TOKENS: setting(whole("a whole number of tokens", 1, 1_000_000_000), DEFAULTS.threadTokens),
+    FAN_OUT_LIMIT: setting(whole("a whole number of messages", 1, 1_000), DEFAULTS.fanOutLimit),
+    MEMORY_THREAD_BYTES: setting(
+      whole("a whole number of bytes", 4_096, 64 * 2 ** 20),
+      DEFAULTS.memoryThreadBytes,
+    ),
     LLM_OFFLINE: setting(
       z.enum(LLM_OFFLINE_MODES, { error: `must be ${LLM_OFFLINE_MODES.map((m) => `"${m}"`).join(" or ")}` }),
       DEFAULTS.llmOffline,
@@ -197,6 +228,28 @@ export const Config = z
     llmApiKey: e.LLM_API_KEY,
     /** One deadline per model call, retries included. */
     llmTimeoutMs: e.LLM_TIMEOUT_MS,
+    /** A model's answer that sends nothing for this long (streamed or not) is cut as stalled. */
+    llmIdleMs: e.LLM_IDLE_MS,
+    /** `max_tokens` of each model call, unless an agent's definition sets its own. */
+    llmMaxTokens: e.LLM_MAX_TOKENS,
+    /** Price per million input tokens (USD), for the cost shown when the model server reports none. */
+    llmPriceIn: e.LLM_PRICE_IN,
+    /** Price per million output tokens (USD). */
+    llmPriceOut: e.LLM_PRICE_OUT,
+    /** Model calls one task may make, its delegations included (the task's budget). */
+    budgetModelCalls: e.BUDGET_MODEL_CALLS,
+    /** Tokens (in + out) one task may use, its delegations included. */
+    budgetTokens: e.BUDGET_TOKENS,
+    /** Wall time one task may take, its delegations included. */
+    budgetWallMs: e.BUDGET_WALL_MS,
+    /** Model calls one agent may make in one thread, over all its tasks there. */
+    threadModelCalls: e.THREAD_MODEL_CALLS,
+    /** Tokens one agent may use in one thread, over all its tasks there. */
+    threadTokens: e.THREAD_TOKENS,
+    /** Messages one run may send (directs, requests, handoffs, broadcasts): the fan-out limit. */
+    fanOutLimit: e.FAN_OUT_LIMIT,
+    /** What an agent remembers of one thread with one participant, in UTF-8 bytes. */
+    memoryThreadBytes: e.MEMORY_THREAD_BYTES,
     /** "never": `npm run agents` fails instead of falling back to the offline model. */
     llmOffline: e.LLM_OFFLINE,
     /** Where the offline model is served and looked for (0: any free port). */

@@ -24,9 +24,20 @@ export interface ToolSpec {
   readonly parameters: Record<string, unknown>; // JSON Schema
 }
 
+/** What one model call used, from the API's `usage`; `estimated` when the server reported none. */
+export interface ModelUsage {
+  readonly in: number;
+  readonly out: number;
+  readonly estimated: boolean;
+  /** US dollars, when the server reported a cost (OpenRouter-style `usage.cost`). */
+  readonly costUsd?: number;
+}
+
 export interface ModelTurn {
   readonly content: string;
   readonly toolCalls: readonly ToolCall[];
+  /** Tokens in and out; a model that cannot tell leaves it out and the runner estimates. */
+  readonly usage?: ModelUsage;
 }
 
 export interface CompleteOptions {
@@ -35,6 +46,8 @@ export interface CompleteOptions {
   readonly signal: AbortSignal;
   /** When given, the answer is streamed and each text piece reported as it arrives. */
   readonly onDelta?: (text: string) => void;
+  /** `max_tokens` for this call (the smaller of the definition's and what the budget has left). */
+  readonly maxTokens?: number;
 }
 
 export interface ChatModel {

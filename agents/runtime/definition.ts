@@ -3,7 +3,7 @@
  * the loop that brings it to life; nothing here knows about NATS or the model server.
  */
 import { z } from "zod";
-import type { AgentProfile, AgentRuntime } from "../../lib/protocol";
+import type { AgentProfile, AgentRuntime, Budget } from "../../lib/protocol";
 import type { Tool } from "../tools/tool";
 
 // Tools are defined below the runtime (the catalog needs them without it); re-exported here
@@ -21,6 +21,13 @@ export interface AgentDefinition {
   readonly model?: string;
   /** Model turns per run before it gives up (default 6). */
   readonly maxSteps?: number;
+  /** `max_tokens` of each model call (default LLM_MAX_TOKENS). */
+  readonly maxTokens?: number;
+  /**
+   * This agent's own budget per task (default BUDGET_*): a definition may widen or narrow it;
+   * a message can only narrow it further.
+   */
+  readonly budget?: Partial<Budget>;
   readonly runtime?: AgentRuntime;
 }
 

@@ -12,7 +12,8 @@ export class ThreadMemory {
     private readonly maxThreads = 200,
   ) {}
 
-  history(threadId: string): readonly ChatMessage[] {
+  history(threadId: string, participant: string): readonly ChatMessage[] {
+    void participant;
     const turns = this.threads.get(threadId);
     if (turns === undefined) return [];
     this.threads.delete(threadId); // move to most recently used
@@ -20,7 +21,8 @@ export class ThreadMemory {
     return turns;
   }
 
-  append(threadId: string, ...messages: ChatMessage[]): void {
+  append(threadId: string, participant: string, ...messages: ChatMessage[]): void {
+    void participant;
     const turns = [...(this.threads.get(threadId) ?? []), ...messages];
     // Keep whole exchanges: never start a thread's memory with a dangling tool result.
     let start = Math.max(0, turns.length - this.maxTurnsPerThread);

@@ -85,7 +85,7 @@ export class Runner {
         const { turn } = decision;
         if (turn.toolCalls.length === 0) {
           const content = turn.content.trim();
-          this.memory.append(message.threadId, userTurn, { role: "assistant", content });
+          this.memory.append(message.threadId, message.from, userTurn, { role: "assistant", content });
           if (
             message.type === "announcement" &&
             (content === "" || content.toUpperCase().startsWith(NOTHING))
@@ -100,7 +100,7 @@ export class Runner {
           const outcome = await this.handOff(handoff.arguments, message, mayDelegate, signal);
           if (outcome.type !== "retry") {
             if (outcome.type === "handed_off") {
-              this.memory.append(message.threadId, userTurn, {
+              this.memory.append(message.threadId, message.from, userTurn, {
                 role: "assistant",
                 content: `(handed off to ${outcome.to}) ${outcome.content}`,
               });

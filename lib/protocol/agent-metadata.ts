@@ -26,6 +26,21 @@ export type ToolInfo = z.infer<typeof ToolInfo>;
 
 const Timestamp = z.iso.datetime({ offset: true });
 
+const count = (max: number) => z.int().min(0).max(max);
+
+/** An agent's model usage over a recent window (the last hour), for the registry. */
+export const UsageWindow = z.object({
+  windowMs: count(86_400_000),
+  modelCalls: count(100_000_000),
+  tokensIn: count(1e12),
+  tokensOut: count(1e12),
+  /** Some figures were estimated from text length (the model server reported no usage). */
+  estimated: z.boolean().default(false),
+  /** US dollars, when the model server reports cost or a price per token is configured. */
+  costUsd: z.number().min(0).max(1e9).optional(),
+});
+export type UsageWindow = z.infer<typeof UsageWindow>;
+
 export const AgentMetadata = z.object({
   name: AgentName,
   description: z.string().max(2_000).default(""),
@@ -38,6 +53,8 @@ export const AgentMetadata = z.object({
   lastSeen: Timestamp,
   /** The agent's heartbeat interval, so a watcher knows when it is overdue. */
   heartbeatMs: z.int().min(100).max(3_600_000),
+  /** Model calls and tokens over the last hour (agents that run a model). */
+  usage: UsageWindow.optional(),
 });
 export type AgentMetadata = z.infer<typeof AgentMetadata>;
 

@@ -25,6 +25,7 @@ export const REJECT_REASONS = [
   "hop_limit",
   "unknown_request",
   "overloaded",
+  "duplicate",
 ] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];
 

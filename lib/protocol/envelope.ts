@@ -106,6 +106,12 @@ export const CancelMessage = Common.extend({
   inReplyTo: MessageId,
 });
 
+/**
+ * A person stops a whole thread (`threadId`): every agent stops its tasks in it and refuses the
+ * thread's tasks that arrive later; `content` may say why. Only people (the person and cli roles)
+ * may publish on `{root}.stop.{from}`: the server enforces it, so an agent cannot stop others' work.
+ */
+export const StopMessage = Common.extend({ type: z.literal("stop") });
 /** A broadcast on `{root}.all`. */
 export const AnnouncementMessage = Common.extend({ type: z.literal("announcement") });
 
@@ -123,6 +129,7 @@ export const AgentMessage = z.discriminatedUnion("type", [
   HandoffMessage,
   StreamMessage,
   CancelMessage,
+  StopMessage,
   AnnouncementMessage,
   PresenceMessage,
   HeartbeatMessage,
@@ -136,6 +143,7 @@ export type ResponseMessage = z.infer<typeof ResponseMessage>;
 export type HandoffMessage = z.infer<typeof HandoffMessage>;
 export type StreamMessage = z.infer<typeof StreamMessage>;
 export type CancelMessage = z.infer<typeof CancelMessage>;
+export type StopMessage = z.infer<typeof StopMessage>;
 /** The messages that start work on the receiver and can be answered. */
 export type TaskMessage = DirectMessage | RequestMessage | HandoffMessage;
 export type AnnouncementMessage = z.infer<typeof AnnouncementMessage>;

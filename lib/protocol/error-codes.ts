@@ -15,6 +15,8 @@ export const ERROR_CODES = {
   expired: "the task waited for the agent longer than the delivery TTL or its own timeout, and was not run",
   // the runtime (agents/runtime): the run could not finish
   max_steps: "the agent gave up after its most model turns",
+  budget_exceeded: "the task used up its budget of model calls, tokens or wall time",
+  bad_budget: "the message's metadata.budget is malformed",
   run_failed: "the run failed for another reason",
   no_agent: "a delegated task went to an agent nobody is listening as",
   timeout: "a delegated task was not answered in time",

@@ -45,6 +45,7 @@ const KEYS: Record<string, ReadonlySet<string>> = {
   handoff: new Set([...COMMON, "to", "handoff", "replyTo", "timeoutMs"]),
   stream: new Set([...COMMON, "to", "seq"]),
   cancel: new Set([...COMMON, "to"]),
+  stop: new Set(COMMON),
   announcement: new Set(COMMON),
   discover: new Set(COMMON),
 };
@@ -72,7 +73,7 @@ export function fastParse(value: Obj): AgentMessage | undefined {
   const out: Obj = { v: PROTOCOL_VERSION, id, from, content, priority, metadata, timestamp, threadId, hops };
   if (hasReply) out.inReplyTo = inReplyTo;
   out.type = type;
-  if (type === "announcement" || type === "discover") return out as AgentMessage;
+  if (type === "announcement" || type === "discover" || type === "stop") return out as AgentMessage;
 
   if (!isName(value.to)) return undefined;
   out.to = value.to;

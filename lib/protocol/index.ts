@@ -38,11 +38,27 @@ export {
   AgentStatus,
   AGENT_STATUSES,
   ToolInfo,
+  UsageWindow,
 } from "./agent-metadata";
+export {
+  BUDGET_DIMENSIONS,
+  BUDGET_KEY,
+  Budget,
+  BudgetLimits,
+  RUN_KEY,
+  RunReport,
+  TokenUsage,
+  budgetIn,
+  narrow,
+  runReportIn,
+  type BudgetDimension,
+} from "./budget";
+export { TRACEPARENT, spanId, traceId, traceparent } from "./trace";
 export {
   AckMessage,
   AgentMessage,
   CancelMessage,
+  StopMessage,
   StreamMessage,
   type TaskMessage,
   AnnouncementMessage,

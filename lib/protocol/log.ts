@@ -34,6 +34,7 @@ export const LOGGED_KINDS = [
   "response",
   "handoff",
   "cancel",
+  "stop",
   "discover",
 ] as const;
 
@@ -98,6 +99,7 @@ export const LOG_KIND_OF_TYPE = {
   response: "response",
   handoff: "handoff",
   cancel: "cancel",
+  stop: "stop",
   discover: "discover",
 } as const satisfies Record<string, (typeof LOGGED_KINDS)[number]>;
 
@@ -106,7 +108,7 @@ export const LOG_KIND_OF_TYPE = {
  * each kind's subject, from ./subjects.ts):
  *
  *   all.{from}  direct.*.{from}  request.*.{from}  response.*.*.{from}  handoff.{from}.to.*
- *   cancel.*.{from}  discover.{from}          and `{root}.{kind}.>` without a sender
+ *   cancel.*.{from}  stop.{from}  discover.{from}          and `{root}.{kind}.>` without a sender
  */
 export function logFilter(root: string, kind: (typeof LOGGED_KINDS)[number], from?: string): string {
   assertRoot(root);
@@ -115,6 +117,7 @@ export function logFilter(root: string, kind: (typeof LOGGED_KINDS)[number], fro
   switch (kind) {
     case "all":
     case "discover":
+    case "stop":
       return `${root}.${kind}.${f}`;
     case "direct":
     case "request":

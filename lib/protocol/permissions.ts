@@ -102,6 +102,7 @@ export function permissionsFor(claim: IdentityClaim, root: string): Permissions 
           w.handoffsTo(me),
           w.responsesFor(me),
           w.cancelsTo(me),
+          w.stops,
           w.discovers,
           w.presence,
           w.heartbeat,
@@ -111,9 +112,9 @@ export function permissionsFor(claim: IdentityClaim, root: string): Permissions 
       };
     }
     case "person":
-      return { pub: [...speak, ...lookUp, ...readLog], sub: [w.all, inbox], connectionTypes: ["WEBSOCKET"] };
+      return { pub: [...speak, s.stop(me), ...lookUp, ...readLog], sub: [w.all, inbox], connectionTypes: ["WEBSOCKET"] };
     case "cli":
-      return { pub: [...speak, ...lookUp, ...readLog], sub: [w.all, inbox], connectionTypes: ["STANDARD"] };
+      return { pub: [...speak, s.stop(me), ...lookUp, ...readLog], sub: [w.all, inbox], connectionTypes: ["STANDARD"] };
     case "dashboard":
       return {
         pub: [s.discover(me), ...lookUp],

@@ -16,6 +16,7 @@ export const SUBJECT_TYPES = {
   handoff: ["handoff"],
   response: ["ack", "stream", "response"],
   cancel: ["cancel"],
+  stop: ["stop"],
   discover: ["discover"],
   presence: ["presence"],
   heartbeat: ["heartbeat"],

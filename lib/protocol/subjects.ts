@@ -18,6 +18,8 @@
  *   {root}.heartbeat.{name}.{runtime}     periodic liveness + status. {runtime} (process, server,
  *                                         browser) is bound by the credential too
  *   {root}.cancel.{to}.{from}             asks {to} to stop a task {from} gave it
+ *   {root}.stop.{from}                    a person stops a whole thread (every agent listens;
+ *                                         only the person and cli roles may publish)
  *   {root}.discover.{from}                "who is online?": every agent announces its presence again
  *
  * The root is "agents" unless configured (SWITCHBOARD_SUBJECT_ROOT); it may have several tokens.
@@ -36,6 +38,7 @@ export interface Subjects {
   presence(name: string, runtime: AgentRuntime): string;
   heartbeat(name: string, runtime: AgentRuntime): string;
   cancel(to: string, from: string): string;
+  stop(from: string): string;
   discover(from: string): string;
   /** Wildcards for subscribing. */
   readonly wildcards: {
@@ -50,6 +53,8 @@ export interface Subjects {
     /** Handoffs to one agent from anyone: `{root}.handoff.*.to.{name}` */
     handoffsTo(name: string): string;
     cancelsTo(name: string): string;
+    /** Thread stops from anyone: `{root}.stop.*` */
+    stops: string;
     discovers: string;
     presence: string;
     heartbeat: string;
@@ -60,7 +65,7 @@ export interface Subjects {
 
 /** Every subject names its sender in `from`. */
 export type ParsedSubject =
-  | { kind: "all" | "discover"; from: string }
+  | { kind: "all" | "discover" | "stop"; from: string }
   | { kind: "direct" | "request" | "cancel" | "handoff"; to: string; from: string }
   | { kind: "response"; to: string; id: string; from: string }
   | { kind: "presence" | "heartbeat"; from: string; runtime: AgentRuntime };
@@ -98,6 +103,7 @@ function build(root: string): Subjects {
     presence: (n, r) => `${root}.presence.${name(n)}.${runtimeToken(r)}`,
     heartbeat: (n, r) => `${root}.heartbeat.${name(n)}.${runtimeToken(r)}`,
     cancel: (to, from) => `${root}.cancel.${name(to)}.${sender(from)}`,
+    stop: (from) => `${root}.stop.${sender(from)}`,
     discover: (from) => `${root}.discover.${sender(from)}`,
     wildcards: {
       all: `${root}.>`,
@@ -107,6 +113,7 @@ function build(root: string): Subjects {
       responsesFor: (n) => `${root}.response.${name(n)}.*.*`,
       handoffsTo: (n) => `${root}.handoff.*.to.${name(n)}`,
       cancelsTo: (n) => `${root}.cancel.${name(n)}.*`,
+      stops: `${root}.stop.*`,
       discovers: `${root}.discover.*`,
       presence: `${root}.presence.*.*`,
       heartbeat: `${root}.heartbeat.*.*`,
@@ -131,6 +138,7 @@ function build(root: string): Subjects {
       switch (kind) {
         case "all":
         case "discover":
+        case "stop":
           return n === 2 ? { kind, from: a! } : null;
         case "direct":
         case "request":

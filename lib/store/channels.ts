@@ -32,6 +32,9 @@ export function channelsOf(m: AgentMessage, original: AgentMessage | undefined, 
     case "presence":
     case "discover":
       return ["raw"];
+    case "stop":
+      out.push("all", "raw");
+      return out;
     case "announcement":
       out.push("all", "raw");
       people(m.from);

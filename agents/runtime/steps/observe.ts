@@ -23,7 +23,7 @@ export function observe(
 ): Observation {
   return {
     message,
-    history: memory.history(message.threadId),
+    history: memory.history(message.threadId, message.from),
     peers: online().filter((a) => a.name !== self && a.status !== "offline"),
   };
 }

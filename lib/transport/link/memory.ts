@@ -41,6 +41,7 @@ const KEPT: ReadonlySet<AgentMessage["type"]> = new Set([
   "response",
   "announcement",
   "cancel",
+  "stop",
 ]);
 
 export interface MemoryOptions {

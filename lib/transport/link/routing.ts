@@ -10,7 +10,7 @@
  */
 import { SUBJECT_TYPES, spoofing, type AgentMessage, type Subjects } from "../../protocol";
 
-export type Inbound = "direct" | "request" | "handoff" | "all" | "response" | "cancel" | "discover";
+export type Inbound = "direct" | "request" | "handoff" | "all" | "response" | "cancel" | "stop" | "discover";
 
 export interface RoutingProblem {
   readonly reason: "misrouted" | "spoofed";
@@ -35,6 +35,7 @@ export class Routes {
       direct: `${r}.direct.${me}.`,
       request: `${r}.request.${me}.`,
       cancel: `${r}.cancel.${me}.`,
+      stop: `${r}.stop.`,
       discover: `${r}.discover.`,
       response: `${r}.response.${me}.`, // then {id}.{from}
       handoff: `${r}.handoff.`, // then {from}.to.{me}
