@@ -29,6 +29,7 @@ import {
   type HandoffMessage,
   type RequestMessage,
   type ResponseMessage,
+  type StopMessage,
   type StreamMessage,
   type Subjects,
   type TaskMessage,
@@ -244,6 +245,16 @@ export class AgentLink implements AsyncDisposable {
   cancel(agent: string, taskId: string, reason = ""): CancelMessage {
     const m = this.wire.compose("cancel", { to: agent, content: reason, inReplyTo: taskId }, {});
     this.wire.publish(this.subjects.cancel(agent, this.name), m);
+    return m;
+  }
+
+  /**
+   * Stops a whole thread (people only: the server refuses this subject to agents): every agent
+   * stops its tasks in `threadId` and refuses the thread's tasks that arrive later.
+   */
+  stopThread(threadId: string, reason = ""): StopMessage {
+    const m = this.wire.compose("stop", { content: reason }, { threadId });
+    this.wire.publish(this.subjects.stop(this.name), m);
     return m;
   }
 
