@@ -12,6 +12,8 @@ let timer: ReturnType<typeof setInterval> | null = null;
 
 function subscribe(onTick: () => void): () => void {
   listeners.add(onTick);
+  // The clock was idle: its time is old until the first tick.
+  if (timer === null) now = Date.now();
   timer ??= setInterval(() => {
     now = Date.now();
     for (const l of listeners) l();
@@ -26,6 +28,15 @@ function subscribe(onTick: () => void): () => void {
 }
 
 const read = () => now;
+const still = () => () => {};
+
+/**
+ * The shared clock's time, re-rendering each second while `running` (a growing bar); not
+ * running, no timer is held and the time is the clock's last tick.
+ */
+export function useNow(running: boolean): number {
+  return useSyncExternalStore(running ? subscribe : still, read, read);
+}
 
 export function Ago({ at }: { at: number }) {
   return <>{ago(at, useSyncExternalStore(subscribe, read, read))}</>;

@@ -13,7 +13,7 @@ import { revealBidiControls } from "./safe-text";
 
 /** Enough text for the three lines shown. */
 const SHOWN_CHARS = 400;
-const EVENTS = new Set(["presence", "ack", "discover", "heartbeat", "cancel"]);
+const EVENTS = new Set(["presence", "ack", "discover", "heartbeat", "cancel", "stop"]);
 
 export const FloodRow = memo(function FloodRow({ stored }: { stored: StoredMessage }) {
   const m = stored.message;

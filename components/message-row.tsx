@@ -55,9 +55,10 @@ function Row({ stored, compact, replayed }: { stored: StoredMessage; compact: bo
     m.type === "ack" ||
     m.type === "discover" ||
     m.type === "heartbeat" ||
-    m.type === "cancel"
+    m.type === "cancel" ||
+    m.type === "stop"
   ) {
-    return <EventLine stored={stored} />;
+    return <EventLine stored={stored} inThread={compact} />;
   }
   const running = live && task?.final === undefined && task?.canceledBy === undefined;
   const to = "to" in m ? m.to : undefined;
@@ -221,10 +222,16 @@ function HandoffContext({ m }: { m: Extract<AgentMessage, { type: "handoff" }> }
 /** An error's code and message are the sender's words: bounded and revealed like any text. */
 function StatusLine({ m }: { m: Extract<AgentMessage, { type: "response" }> }) {
   const canceled = m.status === "canceled";
+  const budget = m.error?.code === "budget_exceeded";
+  const look = canceled
+    ? MUTED
+    : budget
+      ? "text-amber-800 dark:text-amber-300"
+      : "text-red-700 dark:text-red-400";
   return (
-    <div className={`text-xs ${canceled ? MUTED : "text-red-700 dark:text-red-400"}`}>
+    <div data-testid="response-status" data-status={m.status} className={`text-xs ${look}`}>
       <span className="font-semibold">
-        {canceled ? "⊘ canceled" : "⚠ error"}
+        {canceled ? "⊘ canceled" : budget ? "⚠ budget exceeded" : "⚠ error"}
         {m.error !== undefined && (
           <>
             {" ("}
@@ -243,7 +250,8 @@ function StatusLine({ m }: { m: Extract<AgentMessage, { type: "response" }> }) {
 
 /**
  * Where a task stands: queued (its agent is away: it waits in the log), sent, delivered (acked),
- * the answer streaming in, answered, an error (`expired` when it waited too long), canceled.
+ * the answer streaming in, answered, an error (`expired` when it waited too long; a budget that
+ * ran out, highlighted), canceled (by a cancel or a stop of the thread).
  */
 function TaskLine({ task, away }: { task: TaskState | undefined; away: string | undefined }) {
   if ((task === undefined || (!task.acked && task.final === undefined)) && away !== undefined)
@@ -261,18 +269,37 @@ function TaskLine({ task, away }: { task: TaskState | undefined; away: string | 
     );
   if (task.final !== undefined) {
     const f = task.final;
+    const code = f.error?.code;
+    const look =
+      f.status === "ok"
+        ? "text-emerald-700 dark:text-emerald-400"
+        : f.status === "canceled"
+          ? MUTED
+          : code === "budget_exceeded"
+            ? "font-semibold text-amber-800 dark:text-amber-300"
+            : "text-red-700 dark:text-red-400";
     return (
       <div
-        className={`text-[11px] ${f.status === "ok" ? "text-emerald-700 dark:text-emerald-400" : "text-red-700 dark:text-red-400"}`}
+        data-testid="task-state"
+        data-state={f.status}
+        data-code={code ?? ""}
+        className={`text-[11px] ${look}`}
       >
-        ✓{" "}
         {f.status === "ok" ? (
           <>
-            answered by <Name text={f.from} />
+            ✓ answered by <Name text={f.from} />
+          </>
+        ) : f.status === "canceled" ? (
+          <>
+            ⊘ canceled by <Name text={f.from} />
+          </>
+        ) : code === "budget_exceeded" ? (
+          <>
+            ⚠ budget exceeded at <Name text={f.from} />
           </>
         ) : (
           <>
-            {f.status} (<Name text={f.error?.code ?? ""} />)
+            ⚠ {f.status} (<Name text={code ?? ""} />)
           </>
         )}
       </div>
@@ -304,10 +331,16 @@ function tail(s: string, n: number): string {
   return s.slice(c >= 0xdc00 && c <= 0xdfff ? start + 1 : start);
 }
 
-function EventLine({ stored }: { stored: StoredMessage }) {
+/**
+ * One line for what is not a conversation: presence, acks, discovery, heartbeats, cancels, and a
+ * person stopping a thread (in red: work was stopped). A click inspects it; a stop listed outside
+ * its thread opens the thread instead.
+ */
+function EventLine({ stored, inThread }: { stored: StoredMessage; inThread: boolean }) {
   const m = stored.message;
-  const { inspect } = useActions();
+  const { inspect, openThread } = useActions();
   const who = displayName(m.from);
+  const reason = m.content === "" ? "" : `: ${displayName(m.content, 200)}`;
   let text: string;
   switch (m.type) {
     case "presence":
@@ -317,7 +350,10 @@ function EventLine({ stored }: { stored: StoredMessage }) {
       text = `${who} acknowledged and is working`;
       break;
     case "cancel":
-      text = `${who} asked ${displayName(m.to)} to cancel${m.content === "" ? "" : `: ${displayName(m.content, 200)}`}`;
+      text = `${who} asked ${displayName(m.to)} to cancel${reason}`;
+      break;
+    case "stop":
+      text = `${who} stopped ${inThread ? "this thread" : `thread …${m.threadId.slice(-6)}`}${reason}`;
       break;
     case "heartbeat":
       text = `${who} ♥ ${m.agent.status}`;
@@ -325,20 +361,22 @@ function EventLine({ stored }: { stored: StoredMessage }) {
     default:
       text = `${who} asked who is online`;
   }
+  const opensThread = m.type === "stop" && !inThread;
+  const open = () => (opensThread ? openThread(m.threadId) : inspect(stored.seq));
   return (
     <div
       {...rowAttributes(m)}
       role="button"
       tabIndex={0}
-      aria-label={`${text}: inspect`}
-      onClick={() => inspect(stored.seq)}
+      aria-label={`${text}: ${opensThread ? "open the thread" : "inspect"}`}
+      onClick={open}
       onKeyDown={(e) => {
         if (e.key === "Enter" || e.key === " ") {
           e.preventDefault();
-          inspect(stored.seq);
+          open();
         }
       }}
-      className={`cursor-pointer px-4 py-0.5 pl-[3.75rem] text-xs hover:bg-zinc-50 dark:hover:bg-zinc-900/60 ${MUTED}`}
+      className={`cursor-pointer px-4 py-0.5 pl-[3.75rem] text-xs hover:bg-zinc-50 dark:hover:bg-zinc-900/60 ${m.type === "stop" ? "font-semibold text-red-700 dark:text-red-400" : MUTED}`}
     >
       <span className="mr-2 font-mono">{clock(stored.storedAt ?? stored.receivedAt)}</span>
       <bdi>{text}</bdi>

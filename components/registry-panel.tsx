@@ -1,7 +1,8 @@
 "use client";
 /**
  * The registry: every agent with live status, its role (agent · process / server / tab),
- * description, capabilities, tools, model, last seen. Only agents are listed: persons and the CLI
+ * description, capabilities, tools, model, its model use over the last hour (calls, tokens,
+ * dollars when known: what its heartbeats say), last seen. Only agents are listed: persons and the CLI
  * have credentials that cannot announce presence. Made for a thousand agents: the list is virtualized (cards on screen only,
  * measured once by a ResizeObserver), it re-renders only when an agent comes, goes or changes
  * status (the store's `roster`), each card re-renders only on its own agent's news, and "last
@@ -14,6 +15,7 @@ import { memo, useRef, useState } from "react";
 import { dm } from "../lib/store/channels";
 import { MAX_AGENTS } from "../lib/store/registry-book";
 import { Ago } from "./ago";
+import { usageLabel, usageText } from "./figures";
 import { avatarColor, initials, MUTED, STATUS_DOT } from "./look";
 import { NewAgentDialog } from "./new-agent-dialog";
 import { Clipped, displayText, Name } from "./safe-text";
@@ -211,6 +213,15 @@ const AgentCard = memo(function AgentCard({
         {a.model !== undefined && (
           <span className="min-w-0 truncate">
             model <Name text={a.model} max={48} />
+          </span>
+        )}
+        {a.usage !== undefined && (
+          <span
+            data-testid="agent-usage"
+            className="whitespace-nowrap tabular-nums"
+            title={usageLabel(a.usage)}
+          >
+            {usageText(a.usage)}
           </span>
         )}
         <span>

@@ -8,7 +8,7 @@
  */
 import type { AgentMessage } from "../lib/protocol";
 
-const EVENT_ROW = 20; // presence, ack, discover, heartbeat, cancel: one text-xs line
+const EVENT_ROW = 20; // presence, ack, discover, heartbeat, cancel, stop: one text-xs line
 const ROW_PADDING = 12;
 const HEADER = 20;
 const LINE = 22.75;
@@ -20,7 +20,7 @@ const CHAR_PX = 7;
 /** Markdown renders at most this much of a row (components/markdown.tsx). */
 const MAX_TEXT = 20_000;
 
-const EVENTS = new Set<AgentMessage["type"]>(["presence", "ack", "discover", "heartbeat", "cancel"]);
+const EVENTS = new Set<AgentMessage["type"]>(["presence", "ack", "discover", "heartbeat", "cancel", "stop"]);
 const TASKS = new Set<AgentMessage["type"]>(["direct", "request", "handoff"]);
 
 /** A flood row (./flood-row.tsx) shows at most this many lines of text. */

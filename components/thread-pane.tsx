@@ -1,9 +1,11 @@
 "use client";
 /**
  * A thread end to end (requests, acks, handoffs with their context, growing partial answers,
- * errors and cancels), whole however old: opening it asks the session to read it from the log,
- * and what the page retains completes it. A dry replay plays the thread's logged messages again
- * in the pane, at their pace (1x, 4x or at once): it only reads the log, nothing is sent.
+ * errors, cancels and stops), whole however old: opening it asks the session to read it from the
+ * log, and what the page retains completes it. Above the messages, its timeline: one bar per
+ * agent turn with what it cost (./thread-timeline.tsx); "Stop thread" stops every agent's work in
+ * it (./stop-thread.tsx). A dry replay plays the thread's logged messages again in the pane, at
+ * their pace (1x, 4x or at once): it only reads the log, nothing is sent.
  */
 import { useEffect, useMemo, useState } from "react";
 import type { ReplaySpeed } from "../lib/dashboard";
@@ -11,7 +13,9 @@ import { REPLAY_SPEEDS, wholeThread, type ReplayState } from "../lib/store/dashb
 import { MUTED } from "./look";
 import { MessageRow } from "./message-row";
 import { PanelHeader } from "./panel-header";
+import { StopThread } from "./stop-thread";
 import { useActions, useDashboard, useSession } from "./store-context";
+import { ThreadTimeline } from "./thread-timeline";
 
 const button =
   "whitespace-nowrap rounded border border-zinc-300 px-2 py-0.5 text-xs hover:bg-zinc-100 dark:border-zinc-700 dark:hover:bg-zinc-800";
@@ -26,13 +30,16 @@ export function ThreadPane({ threadId }: { threadId: string }) {
     void history.openThread(threadId);
     return () => history.closeReplay();
   }, [history, threadId]);
+  const me = useDashboard((s) => s.me);
   const items = useMemo(() => wholeThread(messages, log, threadId), [messages, log, threadId]);
+  const wire = useMemo(() => items.map((i) => i.message), [items]);
   const agents = [...new Set(items.map((i) => i.message.from))];
   const reading = log?.threadId === threadId ? log : null;
   return (
     <section data-testid="thread-pane" className="flex min-h-0 flex-1 flex-col">
       <PanelHeader title={`Thread · ${agents.join(", ")}`} onClose={() => openThread(null)} />
       <ReplayBar threadId={threadId} replay={replay} />
+      <StopThread threadId={threadId} />
       {reading !== null && reading.status !== "done" && (
         <div data-testid="thread-log-status" className={`px-4 pt-2 text-xs ${MUTED}`}>
           {reading.status === "loading" ? "Reading the whole thread from the log…" : reading.detail}
@@ -43,6 +50,7 @@ export function ThreadPane({ threadId }: { threadId: string }) {
           Read {reading.scanned} log messages; the thread may go on past them.
         </div>
       )}
+      {replay === null && <ThreadTimeline messages={wire} me={me} />}
       <div className="min-h-0 flex-1 overflow-y-auto py-2">
         {replay !== null ? (
           <ReplayView replay={replay} />

@@ -1,6 +1,7 @@
 /**
  * What a person can do from the dashboard: send a direct message, ask (request) and watch the
- * answer stream in, hand a task off and wait for its answer, broadcast, and cancel a task. A
+ * answer stream in, hand a task off and wait for its answer, broadcast, cancel a task, and stop
+ * a whole thread (every agent stops its tasks in it: people only, the server enforces it). A
  * reply is a direct message in the thread of the message replied to (`threadId`).
  *
  * All of it goes through one client link: the person is never listed as an agent, sends no
@@ -16,6 +17,7 @@ import type {
   HandoffContext,
   Priority,
   ResponseMessage,
+  StopMessage,
 } from "../protocol";
 import { AgentLink, consoleLogger, type Logger, type NatsConnection } from "../transport";
 
@@ -108,6 +110,14 @@ export class PersonCommands {
   /** Asks `agent` to stop working on task `taskId`. */
   cancel(agent: string, taskId: string, reason = "canceled from the dashboard"): CancelMessage {
     return this.open().cancel(agent, taskId, reason);
+  }
+
+  /**
+   * Stops thread `threadId`: every agent stops its tasks in it (each answers "canceled") and
+   * refuses the thread's tasks that arrive later. `reason` goes with it, for people to read.
+   */
+  stopThread(threadId: string, reason = ""): StopMessage {
+    return this.open().stopThread(threadId, reason);
   }
 
   /** A message from the tap; answers to this person's requests reach the link, the rest is ignored. */

@@ -47,10 +47,10 @@ const NOTE_END_MS = 15_000;
 const READ_PAGE = 250;
 /**
  * At open, each kind of channel also gets its own newest messages, however far back: a busy DM
- * must not push #all's last broadcasts out of the backfill (read by subject, ~one get each).
+ * must not push #all's last broadcasts (or stops) out of the backfill (read by subject, ~one get each).
  */
 const PER_KIND = 100;
-const CHANNEL_KINDS = ["all", "request", "handoff", "direct", "response"] as const;
+const CHANNEL_KINDS = ["all", "stop", "request", "handoff", "direct", "response"] as const;
 
 export class LogHistory {
   readonly reader: LogReader;

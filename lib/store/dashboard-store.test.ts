@@ -106,6 +106,44 @@ describe("dashboard store", () => {
   });
 });
 
+describe("a thread stopped", () => {
+  it("lists the stop in #all and its thread, and ends each task answered canceled as canceled", () => {
+    const store = createDashboardStore({ me, retention: 1_000 });
+    const req = compose("request", me, { to: "Slow-Bot", content: "take your time", replyTo: "r" });
+    const stop = compose("stop", me, { content: "enough" }, { threadId: req.threadId });
+    const canceled = compose(
+      "response",
+      "Slow-Bot",
+      {
+        to: me,
+        content: "",
+        inReplyTo: req.id,
+        status: "canceled",
+        error: { code: "canceled", message: "thread stopped" },
+      },
+      { sameHopAs: req },
+    );
+    store.getState().ingest([at(req), at(stop, `agents.stop.${me}`)], []);
+    const s = store.getState();
+    expect(s.messages.map((m) => [m.message.type, m.channels])).toEqual([
+      ["request", ["requests", "raw", dm("Slow-Bot")]],
+      ["stop", ["all", "raw"]],
+    ]);
+    expect(s.tasks[req.id]?.final).toBeUndefined(); // a stop cancels nothing by itself: the answer does
+    store.getState().ingest([at(canceled)], []);
+    expect(store.getState().tasks[req.id]?.final).toMatchObject({
+      from: "Slow-Bot",
+      status: "canceled",
+      error: { code: "canceled" },
+    });
+    expect(threadMessages(store.getState(), req.threadId).map((m) => m.message.type)).toEqual([
+      "request",
+      "stop",
+      "response",
+    ]);
+  });
+});
+
 describe("history in the store", () => {
   const logged = (message: AgentMessage, logSeq: number, subject = "agents.x") => ({
     subject,
