@@ -187,6 +187,10 @@ export function formatMessage(message: AgentMessage, o: LineOptions): string {
       tags.push(`re=${short(m.inReplyTo)}`);
       if (text === "") text = "(cancel)";
       break;
+    case "stop":
+      // A person stopped the whole thread: every agent stops its tasks in it.
+      text = text === "" ? "stopped the thread" : `stopped the thread: ${text}`;
+      break;
     case "presence":
     case "heartbeat":
       if (m.agent !== undefined) {
@@ -231,6 +235,7 @@ function typeColor(type: string, s: Style): string {
     case "announcement":
       return s.yellow(padded);
     case "cancel":
+    case "stop":
       return s.red(padded);
     case "presence":
     case "heartbeat":

@@ -52,6 +52,7 @@ describe("search's subject filter", () => {
     expect(subjectFilter("agents", ["handoff"], "Bob")).toBe("agents.handoff.Bob.to.*");
     expect(subjectFilter("t.agents", ["announcement"], "Bob")).toBe("t.agents.all.Bob");
     expect(subjectFilter("agents", ["discover"])).toBe("agents.discover.*");
+    expect(subjectFilter("agents", ["stop"], "you-abc123")).toBe("agents.stop.you-abc123");
   });
 
   it("reads everything when no single filter says it", () => {

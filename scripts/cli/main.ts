@@ -7,6 +7,7 @@ import { parseArgs } from "node:util";
 import { ConfigError, DEFAULTS, readConfig, type Config } from "../../lib/config";
 import { nameProblem } from "../../lib/protocol";
 import { CliError, UsageError, type Command, type GlobalOptions } from "./common";
+import { cancel } from "./cancel";
 import { creds } from "./creds";
 import { cliCredsPath } from "./credential";
 import { doctor } from "./doctor";
@@ -27,6 +28,7 @@ const COMMANDS: readonly Command[] = [
   request,
   handoff,
   broadcast,
+  cancel,
   whoami,
   creds,
   loginLink,

@@ -23,6 +23,7 @@ const KIND: Readonly<Record<string, string>> = {
   handoff: "handoff",
   announcement: "all",
   cancel: "cancel",
+  stop: "stop",
   discover: "discover",
 };
 
@@ -35,6 +36,7 @@ export function subjectFilter(root: string, types: readonly string[], from?: str
   switch (kind) {
     case "all":
     case "discover":
+    case "stop":
       return `${root}.${kind}.${f}`;
     case "response":
       return `${root}.response.*.*.${f}`;
