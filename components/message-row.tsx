@@ -232,7 +232,7 @@ function StatusLine({ m }: { m: Extract<AgentMessage, { type: "response" }> }) {
     <div data-testid="response-status" data-status={m.status} className={`text-xs ${look}`}>
       <span className="font-semibold">
         {canceled ? "⊘ canceled" : budget ? "⚠ budget exceeded" : "⚠ error"}
-        {m.error !== undefined && (
+        {m.error !== undefined && !budget && (
           <>
             {" ("}
             <Name text={m.error.code} max={64} />)

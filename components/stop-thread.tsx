@@ -3,8 +3,9 @@
  * "Stop thread": after a confirm step (with an optional reason), the person's stop goes out
  * through the session's commands; every agent stops its tasks in the thread, each answering
  * "canceled", and refuses the thread's later tasks. The stop itself shows in the thread and #all.
+ * The button sits in the thread pane's toolbar; the confirm step and the outcome go below it.
  */
-import { useState } from "react";
+import { useState, type ReactNode } from "react";
 import { clock, MUTED } from "./look";
 import { displayText } from "./safe-text";
 import { useSession } from "./store-context";
@@ -17,7 +18,7 @@ type State =
   | { readonly step: "sent"; readonly at: number }
   | { readonly step: "failed"; readonly why: string };
 
-export function StopThread({ threadId }: { threadId: string }) {
+export function useStopThread(threadId: string): { button: ReactNode; panel: ReactNode } {
   const { commands } = useSession();
   const [state, setState] = useState<State>({ step: "idle" });
   const [reason, setReason] = useState("");
@@ -30,10 +31,22 @@ export function StopThread({ threadId }: { threadId: string }) {
       setState({ step: "failed", why: e instanceof Error ? e.message : String(e) });
     }
   }
-  if (state.step === "confirm") {
-    return (
+  const button = (
+    <button
+      type="button"
+      data-testid="stop-thread"
+      aria-expanded={state.step === "confirm"}
+      onClick={() => setState({ step: "confirm" })}
+      className="ml-auto whitespace-nowrap rounded border border-red-300 px-2 py-0.5 text-xs text-red-700 hover:bg-red-50 dark:border-red-800 dark:text-red-300 dark:hover:bg-red-950"
+    >
+      ■ Stop thread
+    </button>
+  );
+  let panel: ReactNode = null;
+  if (state.step === "confirm")
+    panel = (
       <form
-        data-testid="stop-thread-confirm-form"
+        data-testid="stop-thread-form"
         className="flex flex-wrap items-center gap-2 border-b border-red-200 bg-red-50 px-4 py-2 text-xs dark:border-red-900 dark:bg-red-950/40"
         onSubmit={(e) => {
           e.preventDefault();
@@ -74,32 +87,27 @@ export function StopThread({ threadId }: { threadId: string }) {
         </button>
       </form>
     );
-  }
-  return (
-    <div className="flex items-center gap-2 border-b border-zinc-200 px-4 py-1.5 text-xs dark:border-zinc-800">
-      {state.step === "sent" && (
-        <span data-testid="stop-thread-status" data-state="sent" className={`min-w-0 truncate ${MUTED}`}>
-          Stop sent at {clock(state.at)}
-        </span>
-      )}
-      {state.step === "failed" && (
-        <span
-          data-testid="stop-thread-status"
-          data-state="failed"
-          className="min-w-0 truncate text-red-700 dark:text-red-400"
-          title={displayText(state.why, 300)}
-        >
-          Could not stop: {displayText(state.why, 120)}
-        </span>
-      )}
-      <button
-        type="button"
-        data-testid="stop-thread"
-        onClick={() => setState({ step: "confirm" })}
-        className="ml-auto whitespace-nowrap rounded border border-red-300 px-2 py-0.5 text-red-700 hover:bg-red-50 dark:border-red-800 dark:text-red-300 dark:hover:bg-red-950"
+  else if (state.step === "sent")
+    panel = (
+      <p
+        data-testid="stop-thread-status"
+        data-state="sent"
+        role="status"
+        className={`border-b border-zinc-200 px-4 py-1 text-xs dark:border-zinc-800 ${MUTED}`}
       >
-        ■ Stop thread
-      </button>
-    </div>
-  );
+        Stop sent at {clock(state.at)}: running tasks answer “canceled”.
+      </p>
+    );
+  else if (state.step === "failed")
+    panel = (
+      <p
+        data-testid="stop-thread-status"
+        data-state="failed"
+        role="alert"
+        className="border-b border-zinc-200 px-4 py-1 text-xs text-red-700 dark:border-zinc-800 dark:text-red-400"
+      >
+        Could not stop the thread: {displayText(state.why, 200)}
+      </p>
+    );
+  return { button, panel };
 }

@@ -7,13 +7,13 @@
  * it (./stop-thread.tsx). A dry replay plays the thread's logged messages again in the pane, at
  * their pace (1x, 4x or at once): it only reads the log, nothing is sent.
  */
-import { useEffect, useMemo, useState } from "react";
+import { useEffect, useMemo, useState, type ReactNode } from "react";
 import type { ReplaySpeed } from "../lib/dashboard";
 import { REPLAY_SPEEDS, wholeThread, type ReplayState } from "../lib/store/dashboard-store";
 import { MUTED } from "./look";
 import { MessageRow } from "./message-row";
 import { PanelHeader } from "./panel-header";
-import { StopThread } from "./stop-thread";
+import { useStopThread } from "./stop-thread";
 import { useActions, useDashboard, useSession } from "./store-context";
 import { ThreadTimeline } from "./thread-timeline";
 
@@ -35,11 +35,12 @@ export function ThreadPane({ threadId }: { threadId: string }) {
   const wire = useMemo(() => items.map((i) => i.message), [items]);
   const agents = [...new Set(items.map((i) => i.message.from))];
   const reading = log?.threadId === threadId ? log : null;
+  const stop = useStopThread(threadId);
   return (
     <section data-testid="thread-pane" className="flex min-h-0 flex-1 flex-col">
       <PanelHeader title={`Thread · ${agents.join(", ")}`} onClose={() => openThread(null)} />
-      <ReplayBar threadId={threadId} replay={replay} />
-      <StopThread threadId={threadId} />
+      <ReplayBar threadId={threadId} replay={replay} stop={stop.button} />
+      {stop.panel}
       {reading !== null && reading.status !== "done" && (
         <div data-testid="thread-log-status" className={`px-4 pt-2 text-xs ${MUTED}`}>
           {reading.status === "loading" ? "Reading the whole thread from the log…" : reading.detail}
@@ -71,13 +72,40 @@ export function ThreadPane({ threadId }: { threadId: string }) {
   );
 }
 
-function ReplayBar({ threadId, replay }: { threadId: string; replay: ReplayState | null }) {
+/** The pane's toolbar: dry replay on the left, `stop` (the Stop-thread button) on the right. */
+function ReplayBar({
+  threadId,
+  replay,
+  stop,
+}: {
+  threadId: string;
+  replay: ReplayState | null;
+  stop: ReactNode;
+}) {
   const { history } = useSession();
   const [speed, setSpeed] = useState<ReplaySpeed>("4x");
   const running = replay !== null && (replay.status === "playing" || replay.status === "loading");
   return (
-    <div className="flex items-center gap-2 border-b border-zinc-200 px-4 py-1.5 text-xs dark:border-zinc-800">
-      <span className={`whitespace-nowrap ${MUTED}`}>Dry replay</span>
+    <div className="flex flex-wrap items-center gap-2 border-b border-zinc-200 px-4 py-1.5 text-xs dark:border-zinc-800">
+      {running ? (
+        <button
+          type="button"
+          data-testid="replay-stop"
+          className={button}
+          onClick={() => history.stopReplay()}
+        >
+          ■ Stop replay
+        </button>
+      ) : (
+        <button
+          type="button"
+          data-testid="replay-start"
+          className={button}
+          onClick={() => void history.replay(threadId, speed)}
+        >
+          ▶ Dry replay
+        </button>
+      )}
       <select
         data-testid="replay-speed"
         aria-label="replay speed"
@@ -91,25 +119,6 @@ function ReplayBar({ threadId, replay }: { threadId: string; replay: ReplayState
           </option>
         ))}
       </select>
-      {running ? (
-        <button
-          type="button"
-          data-testid="replay-stop"
-          className={button}
-          onClick={() => history.stopReplay()}
-        >
-          ■ Stop
-        </button>
-      ) : (
-        <button
-          type="button"
-          data-testid="replay-start"
-          className={button}
-          onClick={() => void history.replay(threadId, speed)}
-        >
-          ▶ Replay
-        </button>
-      )}
       {replay !== null && !running && (
         <button
           type="button"
@@ -120,6 +129,7 @@ function ReplayBar({ threadId, replay }: { threadId: string; replay: ReplayState
           Back to thread
         </button>
       )}
+      {stop}
     </div>
   );
 }

@@ -116,8 +116,8 @@ const TurnBar = memo(function TurnBar({
       className={`text-[11px] leading-snug ${highlight}`}
       style={{ marginLeft: `${Math.min(t.hops, MAX_INDENT) * 0.5}rem` }}
     >
-      <div className="flex min-w-0 items-baseline gap-1.5">
-        <Name text={t.agent} max={32} className="min-w-0 truncate font-semibold" />
+      <div className="flex min-w-0 flex-wrap items-baseline gap-x-1.5">
+        <Name text={t.agent} max={32} className="min-w-0 max-w-full truncate font-semibold" />
         <span className={`shrink-0 whitespace-nowrap rounded px-1 text-[10px] ${BADGE[t.status]}`}>
           {statusText(t)}
         </span>
