@@ -15,6 +15,7 @@ import { consoleLogger, RegistryWatcher, type NatsConnection } from "../../lib/t
 import type { LlmTarget } from "../llm/lookup";
 import { OpenAIChatModel } from "../llm/openai-model";
 import { definitionFromSpec, type AgentSpec } from "../runtime/agent-spec";
+import type { RunSettings } from "../runtime/budget";
 import { startAgent, type RunningAgent } from "../runtime/start-agent";
 import { DASHBOARD_NAME, dashboardCredentials } from "./dashboard-credentials";
 import { AgentLimitError, NameTakenError, ServerUnavailableError, UnknownAgentError } from "./errors";
@@ -41,6 +42,8 @@ export interface AgentHostOptions {
   readonly llmTimeoutMs: number;
   /** The log's settings for the agents' links (DELIVERY_TTL_MS, OUTBOX_MAX_BYTES). */
   readonly durable?: { readonly deliveryTtlMs: number; readonly outboxMaxBytes: number };
+  /** Budgets, fan-out, max_tokens and memory bounds of the agents' runs (from the configuration). */
+  readonly run?: RunSettings;
   /** The LLM server an agent started now uses (agents/server/llm-target.ts). */
   readonly llm: () => Promise<LlmTarget>;
   /** How many agents this server may run at once. */
@@ -157,6 +160,7 @@ export class AgentHost {
         model,
         online: () => onlineAgents(this.registry.state).map((e) => e.agent),
         ...(this.o.durable === undefined ? {} : { durable: this.o.durable }),
+        ...this.o.run,
       });
       const info: HostedAgent = {
         name: spec.name,

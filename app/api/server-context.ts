@@ -13,6 +13,7 @@ import { refuseCrossSite, refuseUnknownHost } from "../../agents/server/http";
 import { identityAuthority } from "../../agents/server/identity-authority";
 import { llmTarget, type LlmTarget } from "../../agents/server/llm-target";
 import { requireSession } from "../../agents/server/session";
+import { runSettings } from "../../agents/runtime/budget";
 import { readConfig, type Config } from "../../lib/config";
 import type { IdentityAuthority } from "../../lib/identity";
 
@@ -47,6 +48,7 @@ export function agentHost(): Promise<AgentHost> {
     root: c.subjectRoot,
     llmTimeoutMs: c.llmTimeoutMs,
     durable: { deliveryTtlMs: c.deliveryTtlMs, outboxMaxBytes: c.outboxMaxBytes },
+    run: runSettings(c),
     llm: currentLlm,
     maxAgents: c.serverAgentLimit,
     dataDir: c.dataDir,
