@@ -7,7 +7,7 @@
  */
 import "server-only";
 import { serverOfflineFallback } from "../../agents/offline-model/fallback";
-import { llmSettings } from "../../agents/llm/lookup";
+import { llmCallSettings, llmSettings } from "../../agents/llm/lookup";
 import { AgentHost } from "../../agents/server/agent-host";
 import { refuseCrossSite, refuseUnknownHost } from "../../agents/server/http";
 import { identityAuthority } from "../../agents/server/identity-authority";
@@ -46,7 +46,7 @@ export function agentHost(): Promise<AgentHost> {
   return AgentHost.get({
     natsUrl: c.natsUrl,
     root: c.subjectRoot,
-    llmTimeoutMs: c.llmTimeoutMs,
+    llmCalls: llmCallSettings(c),
     durable: { deliveryTtlMs: c.deliveryTtlMs, outboxMaxBytes: c.outboxMaxBytes },
     run: runSettings(c),
     llm: currentLlm,
