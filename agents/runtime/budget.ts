@@ -134,11 +134,6 @@ export class UsageMeter {
   }
 }
 
-/** Estimated tokens of a text: about four UTF-8 bytes per token. */
-export function estimateTokens(text: string): number {
-  return Math.ceil(new TextEncoder().encode(text).length / 4);
-}
-
 /** One run's budget and spending. */
 export class RunBudget {
   readonly startedAt = Date.now();

@@ -28,7 +28,6 @@ import {
   RunBudget,
   ThreadLedger,
   UsageMeter,
-  estimateTokens,
   type Guards,
 } from "./budget";
 import { chargeAnswer, commsTools, fanOutRefusal, HandoffArgs } from "./comms-tools";
@@ -41,8 +40,8 @@ import {
   type ChatModel,
   type CompleteOptions,
   type ModelTurn,
-  type ModelUsage,
 } from "../llm/model";
+import { estimatedUsage } from "../llm/usage";
 import { act } from "./steps/act";
 import { decide } from "./steps/decide";
 import { checkDelegation, requestOf, type DelegationVerdict } from "./steps/delegation";
@@ -223,7 +222,7 @@ export class Runner {
       complete: async (options: CompleteOptions): Promise<ModelTurn> => {
         budget.beforeModelCall();
         const turn = await inner.complete({ ...options, maxTokens: budget.maxTokens(this.maxTokens) });
-        const usage = turn.usage ?? estimate(options, turn);
+        const usage = turn.usage ?? estimatedUsage(options, turn, undefined);
         budget.chargeModel(usage);
         this.usage.add(usage);
         return turn;
@@ -332,11 +331,4 @@ class Streamer {
     this.buffer = "";
     this.last = Date.now();
   }
-}
-
-/** Tokens of a call whose server reported no usage: estimated from the text, and marked so. */
-function estimate(options: CompleteOptions, turn: ModelTurn): ModelUsage {
-  const prompt = options.messages.map((m) => m.content).join("\n");
-  const out = turn.content + turn.toolCalls.map((c) => c.name + c.arguments).join("");
-  return { in: estimateTokens(prompt), out: estimateTokens(out), estimated: true };
 }
