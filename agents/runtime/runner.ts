@@ -93,7 +93,7 @@ export class Runner {
     this.guards = o.guards ?? DEFAULT_GUARDS;
     this.budget = { ...this.guards.budget, ...o.definition.budget };
     this.maxTokens = o.definition.maxTokens ?? o.maxTokens ?? DEFAULTS.llmMaxTokens;
-    this.memory = new ThreadMemory(); // MERGE: bytes bound (o.memoryThreadBytes) from the memory branch
+    this.memory = new ThreadMemory({ maxBytesPerThread: o.memoryThreadBytes ?? DEFAULTS.memoryThreadBytes });
   }
 
   async run(message: Incoming, signal: AbortSignal): Promise<RunOutcome> {
