@@ -14,6 +14,7 @@ import { Calculator, calculatorOnNats } from "./demo/calculator";
 import { demoAgents } from "./demo/definitions";
 import { llmSettings } from "./llm/lookup";
 import { resolveModel } from "./offline-model/fallback";
+import { runSettings } from "./runtime/budget";
 import { startAgent, type RunningAgent } from "./runtime/start-agent";
 
 async function main(): Promise<void> {
@@ -43,7 +44,13 @@ async function main(): Promise<void> {
   for (const def of demoAgents()) {
     const durable = { deliveryTtlMs: config.deliveryTtlMs, outboxMaxBytes: config.outboxMaxBytes };
     running.push(
-      await startAgent(def, { connection: await connectAs(def.name), root, model: llm.model, durable }),
+      await startAgent(def, {
+        connection: await connectAs(def.name),
+        root,
+        model: llm.model,
+        durable,
+        ...runSettings(config),
+      }),
     );
     console.log(`[agents] ${def.name} is online (${def.capabilities.join(", ")})`);
   }

@@ -14,6 +14,7 @@ import { demoAgents } from "../agents/demo/definitions";
 import { llmSettings } from "../agents/llm/lookup";
 import { resolveModel } from "../agents/offline-model/fallback";
 import { startAgent } from "../agents/runtime/start-agent";
+import { runSettings } from "../agents/runtime/budget";
 import { CLI_NAME, FILE_CREDS_TTL_MS, prepareIdentity } from "./identity";
 import { prepareLog } from "./log";
 import { startPrivateNatsServer } from "./nats";
@@ -123,6 +124,7 @@ async function main(): Promise<void> {
         model: llm.model,
         online,
         logger: silentLogger,
+        ...runSettings(config),
       });
       cleanups.unshift(() => agent.close());
     }

@@ -8,28 +8,64 @@
 import OpenAI from "openai";
 import type { Config } from "../../lib/config";
 import { OFFLINE_MODEL_ID } from "./offline-marker";
+import type { ModelPrice } from "./usage";
 
 export { OFFLINE_MODEL_HEADER, OFFLINE_MODEL_ID } from "./offline-marker";
 
-export interface LlmSettings {
+/** How each model call is made: OpenAIChatModel's options of the same names. */
+export interface LlmCallSettings {
+  /** The whole call's deadline (LLM_TIMEOUT_MS). */
+  readonly timeoutMs: number;
+  /** Nothing arrived for this long: the call is cut as stalled (LLM_IDLE_MS). */
+  readonly idleMs: number;
+  /** `max_tokens` unless an agent's definition sets its own (LLM_MAX_TOKENS). */
+  readonly maxTokens: number;
+  /** For the cost when the server reports none; absent when neither price is set. */
+  readonly price?: ModelPrice;
+}
+
+export interface LlmSettings extends LlmCallSettings {
   readonly baseURL: string;
   /** `undefined`: the server's first listed model. */
   readonly model: string | undefined;
   readonly apiKey: string;
-  readonly timeoutMs: number;
   /** Where a shared offline model is looked for (0: nowhere). */
   readonly offlineModelPort: number;
 }
 
+/** The model-call part of the configuration. A price set only one way counts the other as free. */
+export function llmCallSettings(
+  c: Pick<Config, "llmTimeoutMs" | "llmIdleMs" | "llmMaxTokens" | "llmPriceIn" | "llmPriceOut">,
+): LlmCallSettings {
+  const priced = c.llmPriceIn !== undefined || c.llmPriceOut !== undefined;
+  return {
+    timeoutMs: c.llmTimeoutMs,
+    idleMs: c.llmIdleMs,
+    maxTokens: c.llmMaxTokens,
+    ...(priced ? { price: { inPerMTok: c.llmPriceIn ?? 0, outPerMTok: c.llmPriceOut ?? 0 } } : {}),
+  };
+}
+
 /** The LLM part of the configuration. */
 export function llmSettings(
-  c: Pick<Config, "llmBaseUrl" | "llmModel" | "llmApiKey" | "llmTimeoutMs" | "offlineModelPort">,
+  c: Pick<
+    Config,
+    | "llmBaseUrl"
+    | "llmModel"
+    | "llmApiKey"
+    | "llmTimeoutMs"
+    | "llmIdleMs"
+    | "llmMaxTokens"
+    | "llmPriceIn"
+    | "llmPriceOut"
+    | "offlineModelPort"
+  >,
 ): LlmSettings {
   return {
+    ...llmCallSettings(c),
     baseURL: c.llmBaseUrl,
     model: c.llmModel,
     apiKey: c.llmApiKey,
-    timeoutMs: c.llmTimeoutMs,
     offlineModelPort: c.offlineModelPort,
   };
 }

@@ -1,27 +1,44 @@
 /**
  * ChatModel over the `openai` package, for any OpenAI-compatible server. The SDK's own timeout
- * (10 minutes) and retries would leave a requester waiting far too long, so this class owns both:
- * one deadline for the whole call, retries only for what a retry can fix (connection refused,
- * 429, 5xx), Retry-After honoured when it fits in what is left of the deadline.
+ * (10 minutes, and only until the headers arrive) and retries would leave a requester waiting far
+ * too long, so this class owns both: one deadline for the whole call, body and stream included,
+ * and an inactivity deadline (./call-deadline.ts); retries only for what a retry can fix
+ * (connection refused, 429, 5xx), Retry-After honoured when it fits in what is left of the
+ * deadline. Every answer carries its token usage: the server's, else an estimate (./usage.ts).
  */
 import OpenAI from "openai";
-import type { ChatCompletionMessageParam, ChatCompletionTool } from "openai/resources/chat/completions";
+import type {
+  ChatCompletion,
+  ChatCompletionMessageParam,
+  ChatCompletionTool,
+} from "openai/resources/chat/completions";
 import { DEFAULTS } from "../../lib/config";
+import { CallDeadline } from "./call-deadline";
 import {
   ModelError,
   type ChatMessage,
   type ChatModel,
   type CompleteOptions,
   type ModelTurn,
+  type ModelUsage,
   type ToolCall,
 } from "./model";
+import { estimatedUsage, reportedUsage, type ModelPrice } from "./usage";
+
+export type { ModelPrice };
 
 export interface OpenAIModelOptions {
   readonly baseURL: string;
   readonly model: string;
   readonly apiKey?: string;
-  /** Deadline for one complete() call, retries included (ms, default LLM_TIMEOUT_MS's). */
+  /** Deadline for one complete() call, retries and reading the answer included (ms, default LLM_TIMEOUT_MS's). */
   readonly timeoutMs?: number;
+  /** A call that receives nothing for this long (no headers, no chunk) is cut as stalled (ms, default LLM_IDLE_MS's). */
+  readonly idleMs?: number;
+  /** `max_tokens` when the call does not give its own (default LLM_MAX_TOKENS's). */
+  readonly maxTokens?: number;
+  /** For the cost of a call whose server reports none (LLM_PRICE_IN, LLM_PRICE_OUT). */
+  readonly price?: ModelPrice;
   /** Retries after the first attempt (default 2). */
   readonly maxRetries?: number;
   readonly temperature?: number;
@@ -29,15 +46,23 @@ export interface OpenAIModelOptions {
   readonly browser?: boolean;
 }
 
+/** The SDK's own timeout only backs ours up: it must never be the one that fires. */
+const SDK_TIMEOUT_SLACK_MS = 1_000;
+
 export class OpenAIChatModel implements ChatModel {
   readonly id: string;
+  /** The whole call's deadline; GatedModel allows a little more before it frees the slot. */
+  readonly timeoutMs: number;
+  private readonly idleMs: number;
+  private readonly maxTokens: number;
   private readonly client: OpenAI;
-  private readonly timeoutMs: number;
   private readonly maxRetries: number;
 
   constructor(private readonly o: OpenAIModelOptions) {
     this.id = o.model;
     this.timeoutMs = o.timeoutMs ?? DEFAULTS.llmTimeoutMs;
+    this.idleMs = o.idleMs ?? DEFAULTS.llmIdleMs;
+    this.maxTokens = o.maxTokens ?? DEFAULTS.llmMaxTokens;
     this.maxRetries = o.maxRetries ?? 2;
     // The SDK's own logging is off: every failure reaches the runner as a ModelError and is
     // logged once there, with the agent's name.
@@ -47,7 +72,7 @@ export class OpenAIChatModel implements ChatModel {
       baseURL: o.baseURL,
       apiKey: o.apiKey ?? DEFAULTS.llmApiKey,
       maxRetries: 0,
-      timeout: this.timeoutMs,
+      timeout: this.timeoutMs + SDK_TIMEOUT_SLACK_MS,
     });
   }
 
@@ -56,40 +81,65 @@ export class OpenAIChatModel implements ChatModel {
     for (let attempt = 0; ; attempt++) {
       const left = deadline - Date.now();
       if (left <= 0) throw new ModelError("timeout", `the model did not answer within ${this.timeoutMs} ms`);
+      const call = new CallDeadline(options.signal, {
+        totalMs: left,
+        timeoutMs: this.timeoutMs,
+        idleMs: this.idleMs,
+      });
       try {
-        return await this.attempt(options, left);
+        return await this.attempt(options, call);
       } catch (e) {
-        const err = classify(e, options.signal, this.timeoutMs, this.o.baseURL);
+        // A deadline or the caller's abort explains whatever the SDK threw; neither is retried.
+        const err = call.failure(e) ?? classify(e, this.timeoutMs, this.o.baseURL);
         const wait = retryDelay(err, e, attempt);
         if (attempt >= this.maxRetries || wait === null || Date.now() + wait >= deadline) throw err;
         await sleep(wait, options.signal).catch(() => {
           throw new ModelError("aborted", "the model call was canceled");
         });
+      } finally {
+        call.dispose();
       }
     }
   }
 
-  private async attempt(o: CompleteOptions, timeoutMs: number): Promise<ModelTurn> {
+  private async attempt(o: CompleteOptions, call: CallDeadline): Promise<ModelTurn> {
     const body = {
       model: this.o.model,
       messages: o.messages.map(toOpenAI),
       ...(o.tools.length > 0 ? { tools: o.tools.map(toTool) } : {}),
       ...(this.o.temperature === undefined ? {} : { temperature: this.o.temperature }),
+      max_tokens: o.maxTokens ?? this.maxTokens,
     };
-    const requestOptions = { signal: o.signal, timeout: timeoutMs };
+    const requestOptions = { signal: call.signal };
     if (o.onDelta === undefined) {
-      const r = await this.client.chat.completions.create({ ...body, stream: false }, requestOptions);
-      const msg = r.choices[0]?.message;
+      // The raw response, read here: the SDK's parse would read the body with no way to see
+      // it arrive, so a server that sends headers and then nothing would never be noticed.
+      const response = await this.client.chat.completions
+        .create({ ...body, stream: false }, requestOptions)
+        .asResponse();
+      call.touch();
+      const r = parseCompletion(await readText(response, call));
+      const msg = r.choices?.[0]?.message;
       if (msg === undefined) throw new ModelError("bad_response", "the model's answer had no choices");
       const calls: ToolCall[] = (msg.tool_calls ?? []).flatMap((c) =>
         c.type === "function" ? [{ id: c.id, name: c.function.name, arguments: c.function.arguments }] : [],
       );
-      return { content: msg.content ?? "", toolCalls: calls };
+      const turn = { content: msg.content ?? "", toolCalls: calls };
+      return { ...turn, usage: this.usage(o, turn, r.usage) };
     }
-    const stream = await this.client.chat.completions.create({ ...body, stream: true }, requestOptions);
+    const stream = await this.client.chat.completions.create(
+      { ...body, stream: true, stream_options: { include_usage: true } },
+      requestOptions,
+    );
+    call.touch();
     let content = "";
+    let reported: unknown;
     const calls = new Map<number, { id: string; name: string; arguments: string }>();
     for await (const chunk of stream) {
+      call.touch();
+      // The usage comes on a last chunk of its own, with no choices (some servers put it on
+      // the last chunk that has them).
+      if (chunk.usage != null) reported = chunk.usage;
       const delta = chunk.choices[0]?.delta;
       if (delta === undefined) continue;
       if (typeof delta.content === "string" && delta.content !== "") {
@@ -103,8 +153,50 @@ export class OpenAIChatModel implements ChatModel {
         calls.set(tc.index, c);
       }
     }
-    return { content, toolCalls: [...calls.values()].filter((c) => c.name !== "") };
+    call.check(); // a cut stream ends quietly: it is not a short answer
+    const turn = { content, toolCalls: [...calls.values()].filter((c) => c.name !== "") };
+    return { ...turn, usage: this.usage(o, turn, reported) };
   }
+
+  private usage(o: CompleteOptions, turn: Omit<ModelTurn, "usage">, reported: unknown): ModelUsage {
+    return reportedUsage(reported, this.o.price) ?? estimatedUsage(o, turn, this.o.price);
+  }
+}
+
+/** The body as text, read chunk by chunk so each one restarts the idle deadline. */
+async function readText(response: Response, call: CallDeadline): Promise<string> {
+  if (response.body === null) return "";
+  const reader = response.body.getReader();
+  // Aborting the request errors the body in Node and browsers; cancelling makes sure of it.
+  const cancel = () => void reader.cancel().catch(() => {});
+  call.signal.addEventListener("abort", cancel, { once: true });
+  const decoder = new TextDecoder();
+  let text = "";
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      call.touch();
+      text += decoder.decode(value, { stream: true });
+    }
+  } finally {
+    call.signal.removeEventListener("abort", cancel);
+  }
+  call.check();
+  return text + decoder.decode();
+}
+
+/** The completion as the SDK would have parsed it (it does not check the shape either). */
+function parseCompletion(text: string): Partial<ChatCompletion> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    throw new ModelError("bad_response", `the model's answer is not JSON: ${(e as Error).message}`, e);
+  }
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed))
+    throw new ModelError("bad_response", "the model's answer is not a JSON object");
+  return parsed as Partial<ChatCompletion>;
 }
 
 function toOpenAI(m: ChatMessage): ChatCompletionMessageParam {
@@ -141,9 +233,8 @@ function toTool(t: {
   };
 }
 
-function classify(e: unknown, signal: AbortSignal, timeoutMs: number, baseURL: string): ModelError {
+function classify(e: unknown, timeoutMs: number, baseURL: string): ModelError {
   if (e instanceof ModelError) return e;
-  if (signal.aborted) return new ModelError("aborted", "the model call was canceled", e);
   if (e instanceof OpenAI.APIConnectionTimeoutError)
     return new ModelError("timeout", `the model did not answer within ${timeoutMs} ms`, e);
   if (e instanceof OpenAI.RateLimitError)

@@ -5,7 +5,7 @@
  * offline model, because the generic layers (agents/llm, agents/server) must not import a leaf;
  * they receive this as a function.
  */
-import { findLlm, type LlmSettings, type LlmTarget } from "../llm/lookup";
+import { findLlm, type LlmCallSettings, type LlmSettings, type LlmTarget } from "../llm/lookup";
 import { OpenAIChatModel } from "../llm/openai-model";
 import { OFFLINE_MODEL_ID, startOfflineModel, type OfflineModel } from "./server";
 
@@ -27,7 +27,7 @@ export async function resolveModel(
   if (found !== null && !found.offline) {
     log(`[agents] LLM: ${found.model} at ${found.baseURL}`);
     return {
-      model: new OpenAIChatModel({ ...s, ...found }),
+      model: new OpenAIChatModel({ ...callOptions(s), ...found }),
       baseURL: found.baseURL,
       offline: undefined,
       close: async () => {},
@@ -51,7 +51,12 @@ export async function resolveModel(
     ]),
   );
   return {
-    model: new OpenAIChatModel({ ...s, baseURL: url, model: OFFLINE_MODEL_ID }),
+    model: new OpenAIChatModel({
+      ...callOptions(s),
+      apiKey: s.apiKey,
+      baseURL: url,
+      model: OFFLINE_MODEL_ID,
+    }),
     baseURL: url,
     offline,
     close: async () => offline?.close(),
@@ -73,6 +78,16 @@ export async function serverOfflineFallback(s: LlmSettings): Promise<LlmTarget> 
   });
   const own = await serverState.__switchboardOffline;
   return { baseURL: own.url, model: OFFLINE_MODEL_ID, apiKey: s.apiKey, offline: true };
+}
+
+/** Only the call settings: the rest of LlmSettings (the lookup's) is no model option. */
+function callOptions(s: LlmCallSettings): LlmCallSettings {
+  return {
+    timeoutMs: s.timeoutMs,
+    idleMs: s.idleMs,
+    maxTokens: s.maxTokens,
+    ...(s.price === undefined ? {} : { price: s.price }),
+  };
 }
 
 function banner(lines: readonly string[]): string {

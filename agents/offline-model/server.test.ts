@@ -331,3 +331,150 @@ describe("close()", () => {
     await expect(fetch(`${own.url}/models`)).rejects.toThrow();
   });
 });
+
+describe("modes for runaway models, usage and max_tokens", () => {
+  const commsTool = (name: string): ChatCompletionTool => ({
+    type: "function",
+    function: { name, description: name, parameters: { type: "object", properties: {} } },
+  });
+
+  it("cuts the text at max_tokens (four characters a token) with finish_reason length, and records it", async () => {
+    const res = await client.chat.completions.create({ model: "m", messages: hello, max_tokens: 6 });
+    expect(res.choices[0]?.message.content).toBe(CANNED.slice(0, 24));
+    expect(res.choices[0]?.finish_reason).toBe("length");
+    expect(res.usage?.completion_tokens).toBe(6);
+    expect(model.stats.lastMaxTokens).toBe(6);
+    const stream = await client.chat.completions.create({
+      model: "m",
+      messages: hello,
+      max_tokens: 6,
+      stream: true,
+    });
+    const chunks = (await collect(stream)).map((c) => c.chunk);
+    expect(chunks.map((c) => c.choices[0]?.delta.content ?? "").join("")).toBe(CANNED.slice(0, 24));
+    expect(chunks.at(-1)?.choices[0]?.finish_reason).toBe("length");
+    const roomy = await client.chat.completions.create({ model: "m", messages: hello, max_tokens: 4096 });
+    expect(roomy.choices[0]?.message.content).toBe(CANNED);
+    expect(roomy.choices[0]?.finish_reason).toBe("stop");
+    await client.chat.completions.create({ model: "m", messages: hello });
+    expect(model.stats.lastMaxTokens).toBeNull();
+    await expect(
+      client.chat.completions.create({ model: "m", messages: hello, max_tokens: 0 }),
+    ).rejects.toMatchObject({
+      status: 400,
+      message: expect.stringContaining("max_tokens must be a whole number") as unknown,
+    });
+  });
+
+  it("counts usage in bytes of the messages' contents and of the answer", async () => {
+    const messages: ChatCompletionMessageParam[] = [
+      { role: "system", content: "You are Tester." },
+      { role: "user", content: "héllo ✓" },
+    ];
+    const res = await client.chat.completions.create({ model: "m", messages, tools: [weatherTool] });
+    const promptBytes = Buffer.byteLength("You are Tester.") + Buffer.byteLength("héllo ✓");
+    expect(res.usage?.prompt_tokens).toBe(Math.ceil(promptBytes / 4));
+    expect(res.usage?.completion_tokens).toBe(
+      Math.ceil(Buffer.byteLength(res.choices[0]?.message.content ?? "") / 4),
+    );
+  });
+
+  it("tool-loop calls the first offered tool that is not a communication tool, with {}", async () => {
+    model.setMode("tool-loop");
+    const tools = [commsTool("list_agents"), commsTool("handoff"), weatherTool, commsTool("calculate")];
+    const res = await client.chat.completions.create({ model: "m", messages: hello, tools });
+    const call = res.choices[0]?.message.tool_calls?.[0];
+    expect(call?.type === "function" && call.function).toEqual({ name: "get_weather", arguments: "{}" });
+    expect(res.choices[0]?.finish_reason).toBe("tool_calls");
+    const only = await client.chat.completions.create({
+      model: "m",
+      messages: hello,
+      tools: [commsTool("broadcast"), commsTool("send_direct")],
+      stream: true,
+    });
+    const names = (await collect(only)).flatMap((c) => c.chunk.choices[0]?.delta.tool_calls ?? []);
+    expect(names[0]?.function?.name).toBe("list_agents");
+  });
+
+  it("huge answers with 1.5 MiB of text, streamed or not", async () => {
+    model.setMode("huge");
+    const res = await client.chat.completions.create({ model: "m", messages: hello });
+    const text = res.choices[0]?.message.content ?? "";
+    expect(text.length).toBe(1.5 * 1024 * 1024);
+    expect(text.startsWith("[offline model]")).toBe(true);
+    const stream = await client.chat.completions.create({ model: "m", messages: hello, stream: true });
+    const streamed = (await collect(stream)).map((c) => c.chunk.choices[0]?.delta.content ?? "").join("");
+    expect(streamed).toBe(text);
+  });
+
+  it("no-usage reports no usage, streamed or not", async () => {
+    model.setMode("no-usage");
+    const res = await client.chat.completions.create({ model: "m", messages: hello });
+    expect(res.choices[0]?.message.content).toBe(CANNED);
+    expect(res.usage).toBeUndefined();
+    const stream = await client.chat.completions.create({
+      model: "m",
+      messages: hello,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    const chunks = (await collect(stream)).map((c) => c.chunk);
+    expect(chunks.some((c) => c.usage != null)).toBe(false);
+    expect(chunks.at(-1)?.choices[0]?.finish_reason).toBe("stop");
+  });
+
+  it("stall sends the headers and one chunk, then holds the connection until the client leaves", async () => {
+    model.setMode("stall");
+    const ac = new AbortController();
+    const stream = await client.chat.completions.create(
+      { model: "m", messages: hello, stream: true },
+      { signal: ac.signal },
+    );
+    const got: string[] = [];
+    const reading = (async () => {
+      for await (const c of stream) got.push(c.choices[0]?.delta.content ?? "");
+    })();
+    await waitFor(() => got.length === 1);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(got).toEqual(["[offline model] "]);
+    expect(model.stats.inFlight).toBe(1);
+    ac.abort();
+    await reading;
+    await waitFor(() => model.stats.inFlight === 0);
+  });
+
+  it("endless streams until the client leaves", async () => {
+    model.setMode("endless");
+    const stream = await client.chat.completions.create({ model: "m", messages: hello, stream: true });
+    let n = 0;
+    for await (const c of stream) {
+      if (c.choices[0]?.delta.content) n++;
+      if (n === 50) break; // leaving the loop aborts the request
+    }
+    expect(n).toBe(50);
+    await waitFor(() => model.stats.inFlight === 0);
+  });
+
+  it("close() resolves promptly while stall and endless hold connections open", async () => {
+    const own = await startOfflineModel({ streamDelayMs: 1 });
+    const ownClient = new OpenAI({ baseURL: own.url, apiKey: "lm-studio", timeout: 5000, maxRetries: 0 });
+    own.setMode("stall");
+    const stalled = ownClient.chat.completions
+      .create({ model: "m", messages: hello })
+      .catch((e: unknown) => e);
+    await waitFor(() => own.stats.inFlight === 1);
+    own.setMode("endless");
+    const endless = (async () => {
+      const s = await ownClient.chat.completions.create({ model: "m", messages: hello, stream: true });
+      for await (const _ of s); // ends quietly or throws when the server goes
+    })().catch((e: unknown) => e);
+    await waitFor(() => own.stats.inFlight === 2);
+    const started = performance.now();
+    await own.close();
+    expect(performance.now() - started).toBeLessThan(500);
+    expect(await stalled).toBeInstanceOf(Error);
+    await endless;
+    await waitFor(() => own.stats.inFlight === 0); // the endless loop saw its client go and stopped
+    expect(own.stats.inFlight).toBe(0);
+  });
+});

@@ -1,18 +1,59 @@
 /**
  * An OpenAI-compatible HTTP server around the rules in ./rules: the agents' LLM when LM Studio is not
  * running, and the tests' LLM. It can also misbehave on request (failure modes) so that the agents'
- * error handling can be tested against the real `openai` client.
+ * error handling can be tested against the real `openai` client:
+ *   - ok: answers by the rules;
+ *   - error500, rate429 (with Retry-After: 1): fails with that status;
+ *   - hang: never sends the headers;
+ *   - garbage: answers with a body that is not JSON (streamed: an SSE event that is not);
+ *   - slow-stream: 300 ms between chunks, a non-streamed answer after 3 s;
+ *   - stall: sends the headers (and, streamed, one content chunk), then nothing;
+ *   - endless: streams a content chunk every streamDelayMs forever (not streamed: a JSON body
+ *     that never ends, one space at a time);
+ *   - tool-loop: always calls a tool (the first offered that is not a communication tool, else
+ *     list_agents) with `{}`, so an agent never reaches an answer;
+ *   - huge: answers with 1.5 MiB of text;
+ *   - no-usage: like ok, but reports no token usage.
+ * Held-open modes (hang, stall, endless) let go when the client leaves or close() is called.
+ * Every answer reports `usage` (streamed: a last chunk with no choices, when the request asks
+ * with stream_options.include_usage), about four bytes a token, and honours `max_tokens` by
+ * cutting its text to four characters a token with finish_reason "length".
  */
-import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { randomBytes, timingSafeEqual } from "node:crypto";
+import { once } from "node:events";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { OFFLINE_MODEL_HEADER, OFFLINE_MODEL_ID } from "../llm/offline-marker";
-import { decide, type ChatRequest, type Decision } from "./rules";
+import {
+  answer,
+  chunkBase,
+  chunkMaker,
+  completion,
+  limited,
+  maxTokensOf,
+  textPieces,
+  toolCalls,
+  usage,
+  type CompletionRequest,
+} from "./answer";
+import { LABEL } from "./rules";
 
 // Defined by the lookup that recognises the offline model; re-exported for its users.
 export { OFFLINE_MODEL_ID };
-export const FAILURE_MODES = ["ok", "error500", "rate429", "hang", "garbage", "slow-stream"] as const;
+export const FAILURE_MODES = [
+  "ok",
+  "error500",
+  "rate429",
+  "hang",
+  "garbage",
+  "slow-stream",
+  "stall",
+  "endless",
+  "tool-loop",
+  "huge",
+  "no-usage",
+] as const;
 export type FailureMode = (typeof FAILURE_MODES)[number];
 
 export interface OfflineModelOptions {
@@ -20,7 +61,7 @@ export interface OfflineModelOptions {
   port?: number;
   /** Default 127.0.0.1. */
   host?: string;
-  /** Pause between streamed chunks, default 5 ms; "slow-stream" mode uses 300 ms. */
+  /** Pause between streamed chunks, default 5 ms; "slow-stream" mode uses 300 ms, "endless" at least 1 ms. */
   streamDelayMs?: number;
   /** Receives one line per request; silent when absent. */
   log?: (line: string) => void;
@@ -32,6 +73,8 @@ export interface OfflineModelStats {
   byMode: Record<string, number>;
   /** Chat completion requests not yet answered or abandoned (e.g. held open by "hang"). */
   inFlight: number;
+  /** The last chat completion request's `max_tokens` (or `max_completion_tokens`); null: none. */
+  lastMaxTokens: number | null;
 }
 
 export interface OfflineModel {
@@ -67,7 +110,7 @@ export async function startOfflineModel(opts: OfflineModelOptions = {}): Promise
   let mode: FailureMode = "ok";
   let completionCount = 0;
   const controlToken = randomBytes(24).toString("base64url");
-  const stats: OfflineModelStats = { requests: 0, byMode: {}, inFlight: 0 };
+  const stats: OfflineModelStats = { requests: 0, byMode: {}, inFlight: 0, lastMaxTokens: null };
   const sockets = new Set<Socket>();
 
   const setMode = (next: FailureMode) => {
@@ -142,6 +185,7 @@ export async function startOfflineModel(opts: OfflineModelOptions = {}): Promise
     if (res.destroyed) return; // the client left while we were reading
     const current = mode;
     stats.requests++;
+    stats.lastMaxTokens = maxTokensOf(request) ?? null;
     stats.byMode[current] = (stats.byMode[current] ?? 0) + 1;
     stats.inFlight++;
     // One signal for "the client is gone or we are closing": every wait below gives up on it.
@@ -156,7 +200,7 @@ export async function startOfflineModel(opts: OfflineModelOptions = {}): Promise
   }
 
   async function complete(
-    request: ChatRequest,
+    request: CompletionRequest,
     current: FailureMode,
     res: ServerResponse,
     signal: AbortSignal,
@@ -181,36 +225,41 @@ export async function startOfflineModel(opts: OfflineModelOptions = {}): Promise
         res.end("<html>this is not JSON</html>");
         return;
     }
-    const decision = decide(request);
-    const id = `chatcmpl-offline-${++completionCount}`;
-    const model = request.model || OFFLINE_MODEL_ID;
-    const created = Math.floor(Date.now() / 1000);
+    const meta = {
+      id: `chatcmpl-offline-${++completionCount}`,
+      model: request.model || OFFLINE_MODEL_ID,
+      created: Math.floor(Date.now() / 1000),
+    };
+    const chunk = chunkMaker(meta);
+    if (current === "stall" || current === "endless") {
+      // Headers first (and a first word when streamed), as a server that starts an answer does.
+      if (!request.stream) {
+        res.writeHead(200, { "content-type": "application/json" });
+        res.flushHeaders();
+      } else {
+        startSse(res);
+        res.write(sse(chunk({ role: "assistant", content: `${LABEL} ` })));
+      }
+      if (current === "stall") return; // then nothing; held open like "hang"
+      // Whitespace before a JSON body is valid: a patient client waits for the rest forever.
+      const tick = request.stream ? sse(chunk({ content: "and on " })) : " ";
+      for (;;) {
+        await sleep(Math.max(1, streamDelayMs), undefined, { signal });
+        await write(res, tick, signal);
+      }
+    }
+    const { decision, finish } = limited(answer(request, current), maxTokensOf(request));
+    const used = current === "no-usage" ? undefined : usage(request, decision);
     if (!request.stream) {
       if (current === "slow-stream") await sleep(SLOW_ANSWER_MS, undefined, { signal });
-      return sendJson(res, 200, completion(request, decision, { id, model, created }));
+      return sendJson(res, 200, completion(request, decision, finish, meta, used));
     }
     const delay = current === "slow-stream" ? SLOW_CHUNK_MS : streamDelayMs;
-    const base = {
-      id,
-      object: "chat.completion.chunk",
-      created,
-      model,
-      system_fingerprint: OFFLINE_MODEL_ID,
-    };
-    const chunk = (delta: object, finish: string | null = null) => ({
-      ...base,
-      choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
-    });
-    res.writeHead(200, {
-      "content-type": "text/event-stream",
-      "cache-control": "no-cache",
-      connection: "keep-alive",
-    });
+    startSse(res);
     const events: object[] = [];
     if (decision.type === "text") {
       events.push(chunk({ role: "assistant", content: "" }));
-      for (const piece of decision.content.match(/\S+\s*|\s+/g) ?? []) events.push(chunk({ content: piece }));
-      events.push(chunk({}, "stop"));
+      for (const piece of textPieces(decision.content)) events.push(chunk({ content: piece }));
     } else {
       events.push(chunk({ role: "assistant", content: null }));
       toolCalls(request, decision).forEach((c, index) => {
@@ -221,14 +270,14 @@ export async function startOfflineModel(opts: OfflineModelOptions = {}): Promise
           events.push(chunk({ tool_calls: [{ index, function: { arguments: piece } }] }));
         }
       });
-      events.push(chunk({}, "tool_calls"));
     }
-    if (request.stream_options?.include_usage)
-      events.push({ ...base, choices: [], usage: usage(request, decision) });
+    events.push(chunk({}, finish));
+    if (used !== undefined && request.stream_options?.include_usage)
+      events.push({ ...chunkBase(meta), choices: [], usage: used });
     for (const [i, event] of events.entries()) {
       if (i > 0 && delay > 0) await sleep(delay, undefined, { signal });
       if (signal.aborted) return;
-      res.write(`data: ${JSON.stringify(event)}\n\n`);
+      await write(res, sse(event), signal);
     }
     res.end("data: [DONE]\n\n");
   }
@@ -264,51 +313,17 @@ export async function startOfflineModel(opts: OfflineModelOptions = {}): Promise
   };
 }
 
-function completion(
-  request: ChatRequest,
-  decision: Decision,
-  meta: { id: string; model: string; created: number },
-) {
-  const message =
-    decision.type === "text"
-      ? { role: "assistant", content: decision.content, refusal: null }
-      : { role: "assistant", content: null, refusal: null, tool_calls: toolCalls(request, decision) };
-  return {
-    ...meta,
-    object: "chat.completion",
-    system_fingerprint: OFFLINE_MODEL_ID,
-    choices: [
-      { index: 0, message, logprobs: null, finish_reason: decision.type === "text" ? "stop" : "tool_calls" },
-    ],
-    usage: usage(request, decision),
-  };
-}
-
-/** Ids derive from the conversation so far, so the same request always yields the same ids. */
-function toolCalls(request: ChatRequest, decision: Extract<Decision, { type: "tool_calls" }>) {
-  return decision.calls.map((c, i) => {
-    const args = JSON.stringify(c.arguments);
-    const seed = JSON.stringify([request.messages.length, i, c.name, args, request.messages.at(-1)?.content]);
-    const id = `call_${createHash("sha256").update(seed).digest("hex").slice(0, 24)}`;
-    return { id, type: "function" as const, function: { name: c.name, arguments: args } };
-  });
-}
-
-// Rough: about four characters per token, which is all anyone reading these numbers needs.
-function usage(request: ChatRequest, decision: Decision) {
-  const prompt_tokens = Math.ceil(JSON.stringify(request.messages).length / 4);
-  const completion_tokens = Math.ceil(
-    (decision.type === "text" ? decision.content : JSON.stringify(decision.calls)).length / 4,
-  );
-  return { prompt_tokens, completion_tokens, total_tokens: prompt_tokens + completion_tokens };
-}
-
 const ROLES = new Set(["system", "developer", "user", "assistant", "tool"]);
 
 /** The request, or what is wrong with it. Only checks what the rules rely on. */
-function validate(body: unknown): ChatRequest | string {
+function validate(body: unknown): CompletionRequest | string {
   if (!body || typeof body !== "object" || Array.isArray(body)) return "request body must be a JSON object";
   const { messages, tools } = body as { messages?: unknown; tools?: unknown };
+  for (const field of ["max_tokens", "max_completion_tokens"] as const) {
+    const v = (body as Record<string, unknown>)[field];
+    if (v !== undefined && v !== null && !(Number.isInteger(v) && (v as number) >= 1))
+      return `${field} must be a whole number of at least 1`;
+  }
   if (!Array.isArray(messages) || messages.length === 0) return "messages must be a non-empty array";
   for (const [i, m] of messages.entries()) {
     if (!m || typeof m !== "object" || !ROLES.has((m as { role?: unknown }).role as string)) {
@@ -323,7 +338,7 @@ function validate(body: unknown): ChatRequest | string {
       }
     }
   }
-  return body as ChatRequest;
+  return body as CompletionRequest;
 }
 
 function parseJson(text: string): unknown {
@@ -364,6 +379,23 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 
 function sendError(res: ServerResponse, status: number, message: string, type: string, code?: string): void {
   sendJson(res, status, { error: { message, type, param: null, code: code ?? null } });
+}
+
+function startSse(res: ServerResponse): void {
+  res.writeHead(200, {
+    "content-type": "text/event-stream",
+    "cache-control": "no-cache",
+    connection: "keep-alive",
+  });
+}
+
+function sse(event: object): string {
+  return `data: ${JSON.stringify(event)}\n\n`;
+}
+
+/** Writes, then waits while the client is behind (a slow reader must not make us buffer without end). */
+async function write(res: ServerResponse, text: string, signal: AbortSignal): Promise<void> {
+  if (!res.write(text)) await once(res, "drain", { signal });
 }
 
 function sendSse(res: ServerResponse, data: string[]): void {

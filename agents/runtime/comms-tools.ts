@@ -3,10 +3,23 @@
  * message, ask, hand off or broadcast. `handoff` is special: it ends the agent's turn (see
  * runner.ts), so it is executed by the runner, not here. Every tool that passes work to one agent
  * asks `mayDelegate` first (steps/delegation.ts); a refusal is the tool's result.
+ *
+ * The guards (./budget.ts) apply to every send: it counts against the run's fan-out limit, it
+ * carries what is left of the run's budget (`metadata.budget`), and it is one hop further than
+ * the message the run serves, a broadcast included, so no kind of message can start an endless
+ * chain. What a request's answer says it spent is charged to this run.
  */
 import { z } from "zod";
-import type { AgentMetadata, Priority, TaskMessage } from "../../lib/protocol";
-import type { AgentLink } from "../../lib/transport";
+import {
+  BUDGET_KEY,
+  runReportIn,
+  type AgentMetadata,
+  type Cause,
+  type Priority,
+  type ResponseMessage,
+} from "../../lib/protocol";
+import { AgentResponseError, type AgentLink } from "../../lib/transport";
+import type { RunBudget } from "./budget";
 import { defineTool, type Tool } from "./definition";
 import type { DelegationVerdict } from "./steps/delegation";
 import { rosterEntry, ROSTER_LIMITS } from "./steps/orient";
@@ -31,17 +44,38 @@ const handoffTool = defineTool({
 
 export interface CommsContext {
   readonly link: AgentLink;
-  /** The task this run serves (null for a broadcast): what the messages sent are caused by. */
-  readonly task: TaskMessage | null;
+  /** The message this run serves (a task or a broadcast): what the messages sent are caused by. */
+  readonly cause: Cause;
   readonly online: () => readonly AgentMetadata[];
-  readonly requestTimeoutMs: number;
+  /** How long a request waits: the delegation timeout, within the wall time the run has left. */
+  readonly requestTimeoutMs: () => number;
   /** Whether work may go to `agent` now; a refusal's message becomes the tool's result. */
   readonly mayDelegate: (agent: string) => DelegationVerdict;
+  readonly budget: RunBudget;
+  /** Messages one run may send. */
+  readonly fanOut: number;
+  /** A task sent without waiting for its answer: canceled in turn if this run is. */
+  readonly onSent: (to: string, id: string) => void;
+}
+
+/** Counts a send against the fan-out limit; the refusal the model reads when it is reached. */
+export function fanOutRefusal(budget: RunBudget, limit: number): string | null {
+  if (budget.sends >= limit)
+    return `error: not sent: this run already sent ${budget.sends} messages, the most one run may send (fan-out limit ${limit})`;
+  budget.sends++;
+  return null;
+}
+
+/** Charges what an answer (or an error answer) says its run spent. */
+export function chargeAnswer(budget: RunBudget, to: string, answer: ResponseMessage | unknown): void {
+  const response = answer instanceof AgentResponseError ? answer.response : (answer as ResponseMessage | null);
+  const metadata = response !== null && typeof response === "object" && "metadata" in response ? response.metadata : {};
+  budget.chargeDelegation(to, runReportIn(metadata));
 }
 
 export function commsTools(c: CommsContext): Tool[] {
-  const { link } = c;
-  const cause = c.task ?? undefined;
+  const { link, cause, budget } = c;
+  const metadata = () => ({ [BUDGET_KEY]: budget.left() });
   return [
     defineTool({
       name: "list_agents",
@@ -68,10 +102,15 @@ export function commsTools(c: CommsContext): Tool[] {
       execute: ({ agent, message, priority }) => {
         const verdict = c.mayDelegate(agent);
         if (verdict.type === "refused") return verdict.message;
+        const refused = fanOutRefusal(budget, c.fanOut);
+        if (refused !== null) return refused;
         const m = link.sendDirect(agent, message, {
           cause,
+          metadata: metadata(),
           ...(priority === undefined ? {} : { priority: priority as Priority }),
         });
+        budget.noteDelegation(agent);
+        c.onSent(agent, m.id);
         return `sent to ${agent} (message ${m.id})`;
       },
     }),
@@ -82,12 +121,21 @@ export function commsTools(c: CommsContext): Tool[] {
       execute: async ({ agent, question }, ctx) => {
         const verdict = c.mayDelegate(agent);
         if (verdict.type === "refused") return verdict.message;
-        const r = await link.request(agent, question, {
-          cause,
-          signal: ctx.signal,
-          timeoutMs: c.requestTimeoutMs,
-        });
-        return r.content;
+        const refused = fanOutRefusal(budget, c.fanOut);
+        if (refused !== null) return refused;
+        try {
+          const r = await link.request(agent, question, {
+            cause,
+            metadata: metadata(),
+            signal: ctx.signal,
+            timeoutMs: c.requestTimeoutMs(),
+          });
+          chargeAnswer(budget, agent, r);
+          return r.content;
+        } catch (e) {
+          chargeAnswer(budget, agent, e instanceof AgentResponseError ? e : null);
+          throw e;
+        }
       },
     }),
     defineTool({
@@ -95,7 +143,9 @@ export function commsTools(c: CommsContext): Tool[] {
       description: "Announce something to every agent.",
       parameters: z.object({ message: z.string() }),
       execute: ({ message }) => {
-        link.broadcast(message, { cause });
+        const refused = fanOutRefusal(budget, c.fanOut);
+        if (refused !== null) return refused;
+        link.broadcast(message, { cause, metadata: metadata() });
         return "broadcast sent";
       },
     }),

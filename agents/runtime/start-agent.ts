@@ -4,7 +4,7 @@
  * gated (one at a time by default, see agents/llm/gated-model.ts); runs themselves are bounded by the
  * link's limit on running tasks.
  */
-import type { AgentMetadata, AnnouncementMessage, ErrorCode, TaskMessage } from "../../lib/protocol";
+import { runMetadata, type AgentMetadata, type AnnouncementMessage, type ErrorCode, type TaskMessage } from "../../lib/protocol";
 import { onlineAgents } from "../../lib/registry/reducer";
 import {
   consoleLogger,
@@ -19,6 +19,7 @@ import {
 import { profileOf, type AgentDefinition } from "./definition";
 import { GatedModel } from "../llm/gated-model";
 import type { ChatModel } from "../llm/model";
+import type { Guards } from "./budget";
 import { Runner, type RunOutcome } from "./runner";
 
 export interface StartAgentOptions {
@@ -34,6 +35,12 @@ export interface StartAgentOptions {
   readonly queueLimit?: number;
   readonly logger?: Logger;
   readonly root?: string;
+  /** Budgets and fan-out (BUDGET_*, THREAD_*, FAN_OUT_LIMIT); default: lib/config's. */
+  readonly guards?: Guards;
+  /** `max_tokens` per model call unless the definition sets its own (LLM_MAX_TOKENS). */
+  readonly maxTokens?: number;
+  /** What the agent remembers per thread and participant (MEMORY_THREAD_BYTES). */
+  readonly memoryThreadBytes?: number;
   /** The log's settings for this agent's link (DELIVERY_TTL_MS, OUTBOX_MAX_BYTES); default: lib/config's. */
   readonly durable?: Pick<AgentLinkOptions, "deliveryTtlMs" | "outboxMaxBytes">;
 }
@@ -110,7 +117,12 @@ export async function startAgent(definition: AgentDefinition, o: StartAgentOptio
     link,
     online,
     ...(o.delegateTimeoutMs === undefined ? {} : { delegateTimeoutMs: o.delegateTimeoutMs }),
+    ...(o.guards === undefined ? {} : { guards: o.guards }),
+    ...(o.maxTokens === undefined ? {} : { maxTokens: o.maxTokens }),
+    ...(o.memoryThreadBytes === undefined ? {} : { memoryThreadBytes: o.memoryThreadBytes }),
   });
+  const runner = late.runner;
+  link.reportUsage(() => runner.usage.window());
   const close = async () => {
     await link.close();
     await watcher?.close();
@@ -119,11 +131,13 @@ export async function startAgent(definition: AgentDefinition, o: StartAgentOptio
 }
 
 function toReply(outcome: RunOutcome, model: string): Reply {
+  // What the run spent travels with its answer: the delegator charges it, the dashboard shows it.
+  const run = outcome.report === undefined ? {} : runMetadata(outcome.report);
   switch (outcome.type) {
     case "answer":
-      return { content: outcome.content, metadata: { steps: outcome.steps, model } };
+      return { content: outcome.content, metadata: { steps: outcome.steps, model, ...run } };
     case "handed_off":
-      return { content: outcome.content, metadata: { handedOffTo: outcome.to, model } };
+      return { content: outcome.content, metadata: { handedOffTo: outcome.to, model, ...run } };
     case "silent":
       return undefined;
     case "failed":
@@ -131,6 +145,7 @@ function toReply(outcome: RunOutcome, model: string): Reply {
         content: outcome.message,
         status: "error",
         error: { code: outcome.code, message: outcome.message },
+        metadata: { model, ...run },
       };
     case "canceled": {
       const code: ErrorCode = "canceled";

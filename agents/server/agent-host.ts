@@ -12,9 +12,10 @@ import "server-only";
 import type { IdentityAuthority } from "../../lib/identity";
 import { onlineAgents, type RegistryEntry } from "../../lib/registry/reducer";
 import { consoleLogger, RegistryWatcher, type NatsConnection } from "../../lib/transport";
-import type { LlmTarget } from "../llm/lookup";
+import type { LlmCallSettings, LlmTarget } from "../llm/lookup";
 import { OpenAIChatModel } from "../llm/openai-model";
 import { definitionFromSpec, type AgentSpec } from "../runtime/agent-spec";
+import type { RunSettings } from "../runtime/budget";
 import { startAgent, type RunningAgent } from "../runtime/start-agent";
 import { DASHBOARD_NAME, dashboardCredentials } from "./dashboard-credentials";
 import { AgentLimitError, NameTakenError, ServerUnavailableError, UnknownAgentError } from "./errors";
@@ -37,10 +38,12 @@ export interface AgentHostOptions {
   readonly natsUrl: string;
   /** Subject root of the mesh the agents join. */
   readonly root: string;
-  /** Deadline of one model call (ms). */
-  readonly llmTimeoutMs: number;
+  /** How each model call is made: deadlines, max_tokens, price (LLM_TIMEOUT_MS, LLM_IDLE_MS, ...). */
+  readonly llmCalls: LlmCallSettings;
   /** The log's settings for the agents' links (DELIVERY_TTL_MS, OUTBOX_MAX_BYTES). */
   readonly durable?: { readonly deliveryTtlMs: number; readonly outboxMaxBytes: number };
+  /** Budgets, fan-out, max_tokens and memory bounds of the agents' runs (from the configuration). */
+  readonly run?: RunSettings;
   /** The LLM server an agent started now uses (agents/server/llm-target.ts). */
   readonly llm: () => Promise<LlmTarget>;
   /** How many agents this server may run at once. */
@@ -146,10 +149,10 @@ export class AgentHost {
       connection = await connectAs(this.o.natsUrl, spec.name, credential.credentials);
       const llm = await this.o.llm();
       const model = new OpenAIChatModel({
+        ...this.o.llmCalls,
         baseURL: llm.baseURL,
         apiKey: llm.apiKey,
         model: spec.model ?? llm.model,
-        timeoutMs: this.o.llmTimeoutMs,
       });
       const agent = await startAgent(definitionFromSpec(spec, "server"), {
         connection,
@@ -157,6 +160,7 @@ export class AgentHost {
         model,
         online: () => onlineAgents(this.registry.state).map((e) => e.agent),
         ...(this.o.durable === undefined ? {} : { durable: this.o.durable }),
+        ...this.o.run,
       });
       const info: HostedAgent = {
         name: spec.name,

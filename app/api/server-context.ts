@@ -7,12 +7,13 @@
  */
 import "server-only";
 import { serverOfflineFallback } from "../../agents/offline-model/fallback";
-import { llmSettings } from "../../agents/llm/lookup";
+import { llmCallSettings, llmSettings } from "../../agents/llm/lookup";
 import { AgentHost } from "../../agents/server/agent-host";
 import { refuseCrossSite, refuseUnknownHost } from "../../agents/server/http";
 import { identityAuthority } from "../../agents/server/identity-authority";
 import { llmTarget, type LlmTarget } from "../../agents/server/llm-target";
 import { requireSession } from "../../agents/server/session";
+import { runSettings } from "../../agents/runtime/budget";
 import { readConfig, type Config } from "../../lib/config";
 import type { IdentityAuthority } from "../../lib/identity";
 
@@ -45,8 +46,9 @@ export function agentHost(): Promise<AgentHost> {
   return AgentHost.get({
     natsUrl: c.natsUrl,
     root: c.subjectRoot,
-    llmTimeoutMs: c.llmTimeoutMs,
+    llmCalls: llmCallSettings(c),
     durable: { deliveryTtlMs: c.deliveryTtlMs, outboxMaxBytes: c.outboxMaxBytes },
+    run: runSettings(c),
     llm: currentLlm,
     maxAgents: c.serverAgentLimit,
     dataDir: c.dataDir,

@@ -16,6 +16,7 @@
  */
 import { z } from "zod";
 import { AgentName } from "./agent-metadata";
+import type { JsonObject, JsonValue } from "./json";
 
 export const BUDGET_KEY = "budget";
 export const RUN_KEY = "run";
@@ -92,6 +93,13 @@ export function runReportIn(metadata: Readonly<Record<string, unknown>>): RunRep
   if (raw === undefined) return null;
   const parsed = RunReport.safeParse(raw);
   return parsed.success ? parsed.data : null;
+}
+
+/** A response's metadata entry for a run report. */
+export function runMetadata(report: RunReport): JsonObject {
+  // A RunReport is JSON by construction (numbers, strings, booleans, arrays); its optional
+  // fields are what keeps TypeScript from seeing that.
+  return { [RUN_KEY]: report as unknown as JsonValue };
 }
 
 /** The smaller of a receiver's own limits and what a message asks for, per dimension. */

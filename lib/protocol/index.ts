@@ -50,6 +50,7 @@ export {
   TokenUsage,
   budgetIn,
   narrow,
+  runMetadata,
   runReportIn,
   type BudgetDimension,
 } from "./budget";

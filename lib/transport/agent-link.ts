@@ -33,6 +33,7 @@ import {
   type StreamMessage,
   type Subjects,
   type TaskMessage,
+  type UsageWindow,
 } from "../protocol";
 import { LinkClosedError } from "./errors";
 import { Dispatcher, invoke } from "./link/dispatcher";
@@ -41,6 +42,7 @@ import { Memory, type Delivered } from "./link/memory";
 import { Presence } from "./link/presence";
 import { BROADCAST, Requester } from "./link/requester";
 import { TaskServer, type Reply } from "./link/task-server";
+import { StoppedThreads } from "./link/stopped-threads";
 import { Wire } from "./link/wire";
 import {
   handoffBody,
@@ -104,9 +106,10 @@ export class AgentLink implements AsyncDisposable {
     const rejections = new Rejections(this.log);
     const isOpen = () => this.state === "open";
     const { name, nc, subjects, log } = this;
-    this.wire = new Wire({ ...o, nc, name, subjects, log, isOpen });
+    const stopped = new StoppedThreads();
+    this.wire = new Wire({ ...o, nc, name, subjects, log, isOpen, stopped });
     this.presence = new Presence(this.wire, profile, o.heartbeatMs);
-    this.tasks = new TaskServer(this, this.wire, o, rejections, log);
+    this.tasks = new TaskServer(this, this.wire, o, rejections, log, stopped);
     this.requester = new Requester(this.wire, o.ackTimeoutMs, rejections, (m) => {
       const answer = this.handlers.answer;
       if (answer !== undefined) invoke(() => answer.call(this.handlers, m), m, log);
@@ -145,6 +148,11 @@ export class AgentLink implements AsyncDisposable {
   /** The metadata this agent announces (status and lastSeen as of now). */
   describe(): AgentMetadata {
     return this.presence.describe();
+  }
+
+  /** Where the model usage this agent reports in its heartbeats comes from (last hour). */
+  reportUsage(source: () => UsageWindow | undefined): void {
+    this.presence.usage = source;
   }
 
   /** Changes status (online/busy) and tells everyone at once with a heartbeat. */
@@ -241,9 +249,13 @@ export class AgentLink implements AsyncDisposable {
     return m;
   }
 
-  /** Asks `agent` to stop task `taskId`. */
-  cancel(agent: string, taskId: string, reason = ""): CancelMessage {
-    const m = this.wire.compose("cancel", { to: agent, content: reason, inReplyTo: taskId }, {});
+  /** Asks `agent` to stop task `taskId` (in `threadId`, when known: the cancel shows in the thread). */
+  cancel(agent: string, taskId: string, reason = "", threadId?: string): CancelMessage {
+    const m = this.wire.compose(
+      "cancel",
+      { to: agent, content: reason, inReplyTo: taskId },
+      threadId === undefined ? {} : { threadId },
+    );
     this.wire.publish(this.subjects.cancel(agent, this.name), m);
     return m;
   }
@@ -325,6 +337,7 @@ export class AgentLink implements AsyncDisposable {
       // echo of our own: not subscribing saves decoding every one of them.
       if (this.handlers.announcement !== undefined) this.subscribe("all", w.broadcasts);
       this.subscribe("cancel", w.cancelsTo(this.name)); // no queue: any replica may run the task
+      this.subscribe("stop", w.stops); // every replica stops its own runs in the thread
       this.subscribe("discover", w.discovers);
     }
     if (this.mode === "member" || this.options.inbox !== "external") {

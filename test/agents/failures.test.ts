@@ -29,6 +29,9 @@ const cases: [FailureMode | "refused", string][] = [
   ["error500", "llm_server_error"],
   ["rate429", "llm_rate_limited"],
   ["hang", "llm_timeout"],
+  // Headers, then nothing; or chunks forever: cut by the call's whole deadline, slot freed.
+  ["stall", "llm_timeout"],
+  ["endless", "llm_timeout"],
   ["garbage", "llm_bad_response"],
   ["refused", "llm_unreachable"],
 ];

@@ -11,8 +11,6 @@ import type { Presence } from "./presence";
 import type { Requester } from "./requester";
 import { isPromise, type TaskServer } from "./task-server";
 
-/** Announcements are not tasks: nothing cancels them. */
-const NEVER_ABORTED = new AbortController().signal;
 
 export class Dispatcher {
   constructor(
@@ -34,9 +32,11 @@ export class Dispatcher {
       case "handoff":
         return this.tasks.serve(m, subject, h.handoff && ((x, ctx) => h.handoff!.call(h, x, ctx)));
       case "announcement":
-        if (m.from === this.link.name) return; // our own broadcast, echoed back
-        this.tasks.handled++;
-        return invoke(() => h.announcement?.(m, { link: this.link, signal: NEVER_ABORTED }), m, this.log);
+        if (m.from === this.link.name || h.announcement === undefined) return; // our own broadcast, echoed back
+        return this.tasks.listen(m, (x, ctx) => h.announcement!.call(h, x, ctx));
+      case "stop":
+        this.tasks.stopThread(m);
+        return;
       case "ack":
       case "stream":
       case "response":

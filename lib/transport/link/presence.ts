@@ -13,6 +13,7 @@ import {
   type AgentProfile,
   type AgentStatus,
   type PresenceMessage,
+  type UsageWindow,
 } from "../../protocol";
 import type { Wire } from "./wire";
 
@@ -24,6 +25,8 @@ export class Presence {
   private timer: ReturnType<typeof setInterval> | undefined;
   private answerTimer: ReturnType<typeof setTimeout> | undefined;
   private lastAnswer = 0;
+  /** The model usage to report (agents that run a model set it). */
+  usage: (() => UsageWindow | undefined) | undefined;
 
   constructor(
     private readonly wire: Wire,
@@ -40,7 +43,8 @@ export class Presence {
 
   /** The metadata this agent announces (status and lastSeen as of now). */
   describe(): AgentMetadata {
-    return { ...this.metadata, lastSeen: new Date().toISOString() };
+    const usage = this.usage?.();
+    return { ...this.metadata, lastSeen: new Date().toISOString(), ...(usage === undefined ? {} : { usage }) };
   }
 
   /**

@@ -73,7 +73,7 @@ export class Requester {
       // Nobody waits for the answer any more: ask the agent to stop working on it.
       onAbandon: (why) =>
         this.wire.send(this.wire.subjects.cancel(m.to, this.wire.name), () =>
-          this.wire.compose("cancel", { to: m.to, content: why, inReplyTo: m.id }, {}),
+          this.wire.compose("cancel", { to: m.to, content: why, inReplyTo: m.id }, { threadId: m.threadId }),
         ),
     });
     try {

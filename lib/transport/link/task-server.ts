@@ -17,8 +17,12 @@ import {
   type ErrorInfo,
   type Metadata,
   type ResponseStatus,
+  type AnnouncementMessage,
+  type StopMessage,
   type TaskMessage,
 } from "../../protocol";
+import { SeenIds } from "../log/seen-ids";
+import { stopReason, type StoppedThreads } from "./stopped-threads";
 import { TaskCanceledError } from "../errors";
 import type { AgentLink, HandlerContext } from "../agent-link";
 import type { Logger } from "../logger";
@@ -51,6 +55,13 @@ export interface TaskServerOptions {
 export class TaskServer {
   /** Tasks whose handler is still working, by task message id. */
   private readonly running = new Map<string, Task>();
+  /** Broadcast runs still working, by message id: a thread stop reaches them too. */
+  private readonly listening = new Map<string, Task>();
+  /**
+   * Task ids taken lately. A copy of a running task would replace it in `running` and slip past
+   * the limit on running tasks; a copy of a finished one would run it again. Both are refused.
+   */
+  private readonly taken = new SeenIds(10_000);
   handled = 0;
 
   constructor(
@@ -59,6 +70,7 @@ export class TaskServer {
     private readonly o: TaskServerOptions,
     private readonly rejections: Rejections,
     private readonly log: Logger,
+    private readonly stopped: StoppedThreads,
   ) {}
 
   get size(): number {
@@ -75,7 +87,15 @@ export class TaskServer {
     subject: string,
     run: ((m: M, ctx: Task) => Reply | Promise<Reply>) | undefined,
   ): void {
+    if (!this.taken.add(m.id)) {
+      this.rejections.record("duplicate", `${m.type} ${m.id} from ${m.from} was already taken`, subject);
+      return;
+    }
     const task = new Task(m, this.link);
+    const stop = this.stopped.get(m.threadId);
+    if (stop !== undefined) {
+      return this.settle(task, { type: "canceled", reason: new TaskCanceledError(stop.by, stopReason(stop)) });
+    }
     if (run === undefined) {
       if (isWaited(m))
         this.settle(task, {
@@ -107,6 +127,53 @@ export class TaskServer {
     );
   }
 
+  /**
+   * Runs a broadcast's handler with a signal a thread stop can abort (broadcasts are not tasks:
+   * nobody cancels one, and nothing is answered for it here).
+   */
+  listen(m: AnnouncementMessage, run: (m: AnnouncementMessage, ctx: Task) => unknown): void {
+    if (this.stopped.get(m.threadId) !== undefined) return;
+    this.handled++;
+    const task = new Task(m, this.link);
+    const failed = (e: unknown) =>
+      this.log.error(
+        `handler for announcement ${m.id} from ${m.from} failed: ${e instanceof Error ? e.message : String(e)}`,
+      );
+    let out: unknown;
+    try {
+      out = run(m, task);
+    } catch (e) {
+      return failed(e);
+    }
+    if (!isPromise(out)) return;
+    this.listening.set(m.id, task);
+    out.catch(failed).finally(() => this.listening.delete(m.id));
+  }
+
+  /**
+   * A person stopped a thread: every task of ours in it ends "canceled" now (its handler's
+   * signal aborts, so what it delegated is canceled in turn), broadcast runs in it are aborted,
+   * and the thread's tasks that arrive later are refused.
+   */
+  stopThread(s: StopMessage): number {
+    this.stopped.add(s.threadId, s.from, s.content);
+    const reason = new TaskCanceledError(s.from, stopReason(this.stopped.get(s.threadId)!));
+    let stopped = 0;
+    for (const task of [...this.running.values()]) {
+      if (task.message.threadId !== s.threadId) continue;
+      this.settle(task, { type: "canceled", reason });
+      stopped++;
+    }
+    for (const [id, run] of [...this.listening]) {
+      if (run.message.threadId !== s.threadId) continue;
+      this.listening.delete(id);
+      run.abort(reason);
+      stopped++;
+    }
+    if (stopped > 0) this.log.info(`${s.from} stopped thread ${s.threadId}: ${stopped} runs canceled`);
+    return stopped;
+  }
+
   /** Refuses a task before it starts (e.g. over the hop limit); only a waiting sender is told. */
   refuse(m: TaskMessage, code: ErrorCode, message: string): void {
     if (isWaited(m)) this.settle(new Task(m, this.link), { type: "error", code, message });
@@ -136,7 +203,7 @@ export class TaskServer {
 
   /** The one way a task ends. */
   private settle(task: Task, ending: Ending): void {
-    const m = task.message;
+    const m = task.message as TaskMessage; // only tasks are settled; broadcast runs are only aborted
     if (task.settled) {
       if (ending.type !== "closed") {
         this.log.debug(
@@ -297,7 +364,7 @@ export class Task implements HandlerContext {
   private ackTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
-    readonly message: TaskMessage,
+    readonly message: TaskMessage | AnnouncementMessage,
     readonly link: AgentLink,
   ) {}
 

@@ -3,17 +3,23 @@
  * published here. Sending is synchronous: the client buffers and writes once per tick, so a loop
  * of sends becomes one socket write. Bad names, oversized bodies and a closed link throw at once.
  */
-import type { NatsConnection } from "@nats-io/nats-core";
+import { headers, type NatsConnection } from "@nats-io/nats-core";
 import {
+  TRACEPARENT,
   compose,
   encodeMessage,
+  traceparent,
   type AgentMessage,
   type ComposeOptions,
   type Subjects,
 } from "../../protocol";
-import { LinkClosedError } from "../errors";
+import { LinkClosedError, TaskCanceledError } from "../errors";
 import type { Logger } from "../logger";
 import type { Memory } from "./memory";
+import { stopReason, type StoppedThreads } from "./stopped-threads";
+
+/** Messages that pass work on: none may be sent in a stopped thread. */
+const WORK: ReadonlySet<string> = new Set(["direct", "request", "handoff", "announcement"]);
 
 export interface WireOptions {
   readonly nc: NatsConnection;
@@ -24,6 +30,8 @@ export interface WireOptions {
   readonly log: Logger;
   /** Whether the link may still send (it is open). */
   readonly isOpen: () => boolean;
+  /** Threads people stopped: no new work is sent in them. */
+  readonly stopped: StoppedThreads;
 }
 
 export class Wire {
@@ -53,6 +61,9 @@ export class Wire {
     options: ComposeOptions,
   ): Extract<AgentMessage, { type: T }> {
     if (!this.o.isOpen()) throw new LinkClosedError(this.name);
+    const thread = options.cause?.threadId ?? options.threadId;
+    const stop = thread === undefined || !WORK.has(type) ? undefined : this.o.stopped.get(thread);
+    if (stop !== undefined) throw new TaskCanceledError(stop.by, stopReason(stop));
     return compose(type, this.name, body, { ...options, maxHops: this.o.maxHops });
   }
 
@@ -63,8 +74,16 @@ export class Wire {
    */
   publish(subject: string, m: AgentMessage, reply?: string): void {
     const bytes = encodeMessage(m, this.maxMessageBytes);
-    if (this.memory?.keeps(m) === true) this.memory.outbox.send(subject, bytes, m.id);
-    else this.nc.publish(subject, bytes, reply === undefined ? undefined : { reply });
+    // Every message of a thread carries its W3C trace context (./protocol/trace.ts); presence
+    // and heartbeats belong to no thread.
+    const trace = m.type === "heartbeat" || m.type === "presence" ? undefined : traceparent(m.threadId, m.id);
+    if (this.memory?.keeps(m) === true) this.memory.outbox.send(subject, bytes, m.id, trace);
+    else if (trace === undefined) this.nc.publish(subject, bytes, reply === undefined ? undefined : { reply });
+    else {
+      const h = headers();
+      h.set(TRACEPARENT, trace);
+      this.nc.publish(subject, bytes, reply === undefined ? { headers: h } : { reply, headers: h });
+    }
     this.sent++;
   }
 

@@ -11,8 +11,9 @@
  * reach them twice (the server deduplicates what it stores, not what it relays), so receivers
  * drop duplicates by id (./seen-ids.ts).
  */
-import type { NatsConnection } from "@nats-io/nats-core";
+import { headers, type NatsConnection } from "@nats-io/nats-core";
 import { jetstream, type JetStreamClient } from "@nats-io/jetstream";
+import { TRACEPARENT } from "../../protocol";
 import type { Logger } from "../logger";
 
 /** How many publishes may wait for their ack at once. */
@@ -40,6 +41,8 @@ interface Entry {
   readonly subject: string;
   readonly data: Uint8Array;
   readonly id: string;
+  /** The W3C `traceparent` header, when the message has one. */
+  readonly trace: string | undefined;
   /** Send attempt this entry was last sent in (0: not yet). */
   round: number;
   acked: boolean;
@@ -89,12 +92,12 @@ export class Outbox {
   }
 
   /** Queues `data` for `subject`; throws OutboxFullError when it does not fit. */
-  send(subject: string, data: Uint8Array, id: string): void {
+  send(subject: string, data: Uint8Array, id: string, trace?: string): void {
     if (this.bytes + data.length > this.maxBytes && this.queue.length > this.head) {
       this.counts.refused++;
       throw new OutboxFullError(this.bytes, this.maxBytes);
     }
-    this.queue.push({ subject, data, id, round: 0, acked: false });
+    this.queue.push({ subject, data, id, trace, round: 0, acked: false });
     this.bytes += data.length;
     this.pump();
   }
@@ -129,7 +132,12 @@ export class Outbox {
   private publish(e: Entry): void {
     this.inFlight++;
     const round = this.round;
-    this.js.publish(e.subject, e.data, { msgID: e.id, timeout: ACK_TIMEOUT_MS }).then(
+    let h;
+    if (e.trace !== undefined) {
+      h = headers();
+      h.set(TRACEPARENT, e.trace);
+    }
+    this.js.publish(e.subject, e.data, { msgID: e.id, timeout: ACK_TIMEOUT_MS, ...(h && { headers: h }) }).then(
       (ack) => {
         if (ack.duplicate) this.counts.duplicates++;
         this.settled(round);
