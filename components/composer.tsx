@@ -14,7 +14,7 @@ type Kind = "direct" | "request" | "handoff" | "broadcast";
 type Result =
   | { state: "pending"; partial: string }
   | { state: "ok"; text: string; from: string }
-  | { state: "error" | "timeout"; text: string }
+  | { state: "error" | "timeout" | "canceled"; text: string }
   | { state: "sent"; text: string };
 
 const field =
@@ -90,8 +90,15 @@ export function Composer() {
         setReason("");
       }
     } catch (e) {
-      const err = e as Error;
-      setResult({ state: err.name === "RequestTimeoutError" ? "timeout" : "error", text: err.message });
+      const err = e as Error & { response?: { status?: string } };
+      // A task canceled (by a cancel, or a stop of its thread) was not a failure of the agent.
+      const state =
+        err.name === "RequestTimeoutError"
+          ? "timeout"
+          : err.name === "AgentResponseError" && err.response?.status === "canceled"
+            ? "canceled"
+            : "error";
+      setResult({ state, text: err.message });
     }
   }
 
@@ -248,6 +255,7 @@ function ResultLine({ result, onClose }: { result: Result; onClose: () => void }
     sent: "border-zinc-300 bg-zinc-50 dark:border-zinc-700 dark:bg-zinc-900",
     error: "border-red-300 bg-red-50 dark:border-red-800 dark:bg-red-950/40",
     timeout: "border-red-300 bg-red-50 dark:border-red-800 dark:bg-red-950/40",
+    canceled: "border-zinc-300 bg-zinc-50 dark:border-zinc-700 dark:bg-zinc-900",
   }[result.state];
   // An answer or an error is the other side's text: bounded here (a long answer is in full in
   // the list, and in the inspector).

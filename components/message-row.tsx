@@ -135,7 +135,7 @@ function Row({ stored, compact, replayed }: { stored: StoredMessage; compact: bo
           }
         />
         {running && to !== undefined && (
-          <Action id="cancel" label="Cancel" danger onClick={() => cancel(commands, to, m.id)} />
+          <Action id="cancel" label="Cancel" danger onClick={() => cancel(commands, to, m.id, m.threadId)} />
         )}
       </div>
     </div>
@@ -143,9 +143,9 @@ function Row({ stored, compact, replayed }: { stored: StoredMessage; compact: bo
 }
 
 /** Asks the agent to stop; before the page is connected there is nothing to cancel with. */
-function cancel(commands: PersonCommands, agent: string, taskId: string): void {
+function cancel(commands: PersonCommands, agent: string, taskId: string, threadId: string): void {
   try {
-    commands.cancel(agent, taskId);
+    commands.cancel(agent, taskId, undefined, threadId);
   } catch (e) {
     console.warn(`[dashboard] could not cancel ${taskId}: ${e instanceof Error ? e.message : String(e)}`);
   }
@@ -232,14 +232,15 @@ function StatusLine({ m }: { m: Extract<AgentMessage, { type: "response" }> }) {
     <div data-testid="response-status" data-status={m.status} className={`text-xs ${look}`}>
       <span className="font-semibold">
         {canceled ? "⊘ canceled" : budget ? "⚠ budget exceeded" : "⚠ error"}
-        {m.error !== undefined && !budget && (
+        {m.error !== undefined && !budget && m.error.code !== m.status && (
           <>
             {" ("}
             <Name text={m.error.code} max={64} />)
           </>
         )}
       </span>
-      {m.error !== undefined && m.error.message !== "" && (
+      {/* The runtime often says the same in both: the text is shown below, once. */}
+      {m.error !== undefined && m.error.message !== "" && m.error.message !== m.content && (
         <div data-testid="error-message">
           <Clipped text={m.error.message} max={500} lines={3} />
         </div>

@@ -6,6 +6,7 @@
 // whose runtime writes the reports, and stop a thread with a slow answer in it.
 // Screenshots go to /work/notes/screens/i12-*.png for people to look at.
 import { mkdirSync } from "node:fs";
+import AxeBuilder from "@axe-core/playwright";
 import type { Locator, Page } from "@playwright/test";
 import { compose, subjects, type AgentMessage, type RunReport, type UsageWindow } from "../lib/protocol";
 import { expect, nonce, test, type Mesh } from "./fixtures";
@@ -21,6 +22,18 @@ async function shoot(page: Page, name: string, clip?: Locator): Promise<void> {
   if (clip === undefined) await page.screenshot({ path });
   else await clip.screenshot({ path });
   await test.info().attach(name, { path, contentType: "image/png" });
+}
+
+/** axe-core (WCAG 2 A/AA) on the right-hand pane: the serious and critical findings, as lines. */
+async function axe(page: Page, label: string): Promise<string[]> {
+  const result = await new AxeBuilder({ page }).include("aside").withTags(["wcag2a", "wcag2aa"]).analyze();
+  const all = result.violations.map(
+    (v) => `${v.impact ?? "?"} ${v.id} x${v.nodes.length}: ${v.nodes[0]?.target.join(" ")}`,
+  );
+  await test.info().attach(`axe-${label}.txt`, { body: all.join("\n") || "no violations" });
+  return result.violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.impact} ${v.id} x${v.nodes.length}: ${v.nodes[0]?.target.join(" ")}`);
 }
 
 function bars(d: DashboardPage): Locator {
@@ -268,6 +281,7 @@ test("the timeline draws each turn from its run report, and the registry each ag
   for (const theme of ["light", "dark"] as const) {
     await dashboard.setTheme(theme);
     await shoot(page, `i12-timeline-${theme}`);
+    expect.soft(await axe(page, `timeline-${theme}`), `axe, ${theme}`).toEqual([]);
   }
   await dashboard.setTheme("light");
 });
@@ -303,6 +317,7 @@ test("Stop thread asks first, then sends the stop, which shows in the thread and
   await dashboard.threadPane.getByTestId("stop-thread").click();
   await dashboard.threadPane.getByTestId("stop-reason").fill(`enough (${tag})`);
   await shoot(page, "i12-stop-confirm", dashboard.threadPane);
+  expect.soft(await axe(page, "stop-confirm"), "axe on the confirm step").toEqual([]);
   await dashboard.threadPane.getByTestId("stop-thread-confirm").click();
   await expect(dashboard.threadPane.getByTestId("stop-thread-status")).toHaveAttribute("data-state", "sent");
 
@@ -319,4 +334,94 @@ test("Stop thread asks first, then sends the stop, which shows in the thread and
   const inAll = dashboard.messages({ type: "stop", text: tag });
   await expect(inAll).toHaveCount(1);
   await expect(inAll).toContainText(`stopped thread …${ask.threadId.slice(-6)}: enough (${tag})`);
+});
+
+test("asked through Task-Coordinator, each agent's turn shows what its run cost, and the registry its usage", async ({
+  dashboard,
+  page,
+}) => {
+  await dashboard.open();
+  await dashboard.expectAgent("Task-Coordinator", "online");
+  await dashboard.expectAgent("Weather-Bot", "online");
+  const question = `What's the weather in Oslo tomorrow? (e2e ${nonce()})`;
+  await dashboard.send({ kind: "request", target: "Task-Coordinator", text: question });
+  await expect(dashboard.composer.result).toHaveAttribute("data-state", "ok", { timeout: 30_000 });
+
+  await dashboard.openChannel("requests");
+  await dashboard.act(dashboard.messages({ type: "request", text: question }), "thread");
+  const coordinator = bar(dashboard, "Task-Coordinator");
+  const weather = bar(dashboard, "Weather-Bot");
+  await expect(coordinator).toHaveAttribute("data-status", "done");
+  await expect(weather).toHaveAttribute("data-status", "done");
+  for (const b of [coordinator, weather]) {
+    // Each turn has a duration, at least one model call and some tokens, from its run report.
+    await expect(b).toHaveAttribute("data-ms", /^\d+$/);
+    expect(Number(await b.getAttribute("data-model-calls"))).toBeGreaterThanOrEqual(1);
+    expect(Number(await b.getAttribute("data-tokens"))).toBeGreaterThan(0);
+    await expect(b).toHaveAttribute(
+      "aria-label",
+      /; took \d[^;]*; .*\d+ model calls?; .*tokens in, .*budget left: /,
+    );
+  }
+  await expect(weather.getByTestId("timeline-figures")).toContainText("tools get_weather");
+  await expect(weather).toHaveAttribute("aria-label", /asked by Task-Coordinator \(handoff\)/);
+  await expect(coordinator.getByTestId("timeline-figures")).toContainText("→ Weather-Bot");
+  // The handoff starts inside the coordinator's turn and ends before it.
+  const start = async (b: Locator) =>
+    Number(/started (\d+) ms/.exec((await b.getAttribute("aria-label")) ?? "")?.[1] ?? NaN);
+  expect(await start(coordinator)).toBe(0);
+  expect(Number(await weather.getAttribute("data-ms"))).toBeLessThanOrEqual(
+    Number(await coordinator.getAttribute("data-ms")),
+  );
+  await shoot(page, "i12-timeline-demo");
+
+  await test.step("the registry shows Weather-Bot's model use over the last hour", async () => {
+    await dashboard.threadPane.getByRole("button", { name: "close" }).click();
+    const usage = dashboard.agent("Weather-Bot").getByTestId("agent-usage");
+    await expect(usage).toHaveText(/^\d+ calls? · ~?[\d.]+k? tok( · \$[\d.]+)? \/1h$/);
+    const calls = Number(/^(\d+)/.exec((await usage.textContent()) ?? "")?.[1]);
+    expect(calls).toBeGreaterThanOrEqual(1);
+    await shoot(page, "i12-registry-demo", dashboard.registry);
+  });
+});
+
+test("Stop thread cancels a slow answer: the task, its row and its bar say canceled", async ({
+  dashboard,
+  stack,
+  page,
+}) => {
+  await dashboard.open();
+  await dashboard.expectAgent("General-Assistant", "online");
+  // 300 ms between streamed chunks: the long answer takes ~20 s, time enough to stop it.
+  stack.model.setMode("slow-stream");
+  try {
+    const question = `#stream-long tell me everything (e2e ${nonce()})`;
+    await dashboard.send({ kind: "request", target: "General-Assistant", text: question });
+    await dashboard.openChannel("requests");
+    const row = dashboard.messages({ type: "request", text: question });
+    await expect(row.getByTestId("thread-stream")).toBeVisible({ timeout: 15_000 }); // it is answering
+    await dashboard.act(row, "thread");
+    const b = bar(dashboard, "General-Assistant");
+    await expect(b).toHaveAttribute("data-status", "running");
+
+    await dashboard.threadPane.getByTestId("stop-thread").click();
+    await dashboard.threadPane.getByTestId("stop-reason").fill("that is enough");
+    await dashboard.threadPane.getByTestId("stop-thread-confirm").click();
+
+    await expect(b).toHaveAttribute("data-status", "canceled", { timeout: 5_000 });
+    await expect(b).toContainText("canceled");
+    await expect(dashboard.composer.result).toHaveAttribute("data-state", "canceled");
+    await expect(dashboard.composer.result).toContainText("General-Assistant answered canceled");
+    await expect(row.getByTestId("task-state")).toHaveAttribute("data-state", "canceled");
+    await expect(row.getByTestId("task-state")).toContainText("canceled by General-Assistant");
+    const answer = dashboard.threadItems({ type: "response" });
+    await expect(answer.getByTestId("response-status")).toHaveAttribute("data-status", "canceled");
+    await expect(answer).toContainText("stopped the thread: that is enough");
+    await expect(dashboard.threadItems({ type: "stop" })).toContainText(
+      "stopped this thread: that is enough",
+    );
+    await shoot(page, "i12-stopped");
+  } finally {
+    stack.model.setMode("ok");
+  }
 });

@@ -107,9 +107,14 @@ export class PersonCommands {
     }
   }
 
-  /** Asks `agent` to stop working on task `taskId`. */
-  cancel(agent: string, taskId: string, reason = "canceled from the dashboard"): CancelMessage {
-    return this.open().cancel(agent, taskId, reason);
+  /** Asks `agent` to stop working on task `taskId` (of `threadId`: the cancel shows in the thread). */
+  cancel(
+    agent: string,
+    taskId: string,
+    reason = "canceled from the dashboard",
+    threadId?: string,
+  ): CancelMessage {
+    return this.open().cancel(agent, taskId, reason, threadId);
   }
 
   /**

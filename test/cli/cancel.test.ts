@@ -1,8 +1,8 @@
 // `switchboard cancel THREAD`: a real child process against a harness server. It publishes the
 // thread's stop as the CLI's credential (on {root}.stop.cli, which only people and the CLI may
 // use), then prints each task of the thread answered canceled, and only those (a forged answer
-// is not counted). What agents do on a stop is the runtime's, tested with it; here a stand-in
-// answers for the slow agent, in its name, when the stop arrives.
+// is not counted). The slow agent is a real link, which cancels its task on the stop; a chain of
+// agents stopping is the runtime's test.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compose, decodeMessage, encodeMessage, subjects, type AgentMessage } from "../../lib/protocol";
 import { startNatsServer, type NatsServerHandle } from "../harness/nats-server";
@@ -33,8 +33,10 @@ async function watch(): Promise<{ subject: string; message: AgentMessage }[]> {
 }
 
 /**
- * A slow agent with a task in flight in a thread of its own; when the thread's stop arrives, the
- * stand-in answers that task canceled in the agent's name, and Mallory forges a second answer.
+ * A slow agent (a real link: on the thread's stop it cancels its task and answers "canceled")
+ * with a task in flight in a thread of its own. When the stop arrives, Mallory forges a canceled
+ * answer in the agent's name to another task of the thread, on a subject in her own name: a CLI
+ * that did not check senders would print it as a second canceled task.
  */
 async function slowTask(name: string) {
   const seen = await watch();
@@ -49,35 +51,29 @@ async function slowTask(name: string) {
     const r = seen.find((x) => x.message.type === "request" && x.message.to === name)?.message;
     return r?.type === "request" ? r : undefined;
   });
-  const standIn = await connection(server.url, { role: "agent", name, runtime: "process" });
   const mallory = await connection(server.url, { role: "agent", name: "Mallory", runtime: "process" });
-  const stopSub = standIn.subscribe(s.wildcards.stops, {
+  mallory.subscribe(s.wildcards.stops, {
     callback: (_e, m) => {
       const d = decodeMessage(m.data);
       if (!d.ok || d.message.threadId !== request.threadId) return;
-      const body = {
-        to: request.from,
-        content: "",
-        inReplyTo: request.id,
-        status: "canceled" as const,
-        error: { code: "canceled", message: `thread stopped by ${d.message.from}` },
-      };
-      // First, in Mallory's name on the subject, claiming to be the agent: dropped as spoofed
-      // (were it counted, it would be printed, and the real answer taken for a repeat).
-      const forged = compose("response", name, { ...body, content: "forged" }, { sameHopAs: request });
-      mallory.publish(s.response(request.from, request.id, "Mallory"), encodeMessage(forged));
-      void mallory
-        .flush()
-        .then(() =>
-          standIn.publish(
-            s.response(request.from, request.id, name),
-            encodeMessage(compose("response", name, body, { sameHopAs: request })),
-          ),
-        );
+      const other = compose("request", request.from, { to: name, content: "", replyTo: "x" });
+      const forged = compose(
+        "response",
+        name,
+        {
+          to: request.from,
+          content: "forged",
+          inReplyTo: other.id,
+          status: "canceled",
+          error: { code: "canceled", message: "forged" },
+        },
+        { sameHopAs: request },
+      );
+      mallory.publish(s.response(request.from, other.id, "Mallory"), encodeMessage(forged));
     },
   });
-  await standIn.flush();
-  return { seen, request, answered, stopSub };
+  await mallory.flush();
+  return { seen, request, answered };
 }
 
 describe("cancel", () => {
