@@ -43,7 +43,11 @@ async function online(...names: string[]): Promise<void> {
   await w.close();
 }
 
-const plain = (name: string, instructions: string, extra: Partial<AgentDefinition> = {}): AgentDefinition => ({
+const plain = (
+  name: string,
+  instructions: string,
+  extra: Partial<AgentDefinition> = {},
+): AgentDefinition => ({
   name,
   description: "test agent",
   instructions,
@@ -96,7 +100,9 @@ describe("loops stopped on the wire", () => {
     const me = await link(server.url, "Asker");
     const r = await me.request("Spammer", "#fan-out @Sink 8", { timeoutMs: 10_000 });
     await sleep(300);
-    expect(directs.map((d) => d.body.content)).toEqual([1, 2, 3].map((i) => `@Sink fan-out message ${i} of 8`));
+    expect(directs.map((d) => d.body.content)).toEqual(
+      [1, 2, 3].map((i) => `@Sink fan-out message ${i} of 8`),
+    );
     expect(r.content).toContain("fan-out limit 3");
     expect(runReportIn(r.metadata)?.delegatedTo).toEqual(["Sink"]);
     expect(sender!.link.stats.runningHandlers).toBe(0);
@@ -105,7 +111,11 @@ describe("loops stopped on the wire", () => {
 
 describe("budgets", () => {
   it("a message's budget narrows the run's: one model call, then budget_exceeded naming it", async () => {
-    await agents(server.url, model.url, demoAgents().filter((d) => d.name === "Weather-Bot"));
+    await agents(
+      server.url,
+      model.url,
+      demoAgents().filter((d) => d.name === "Weather-Bot"),
+    );
     await online("Weather-Bot");
     const me = await link(server.url, "Asker");
     const e = await failure(
@@ -130,9 +140,14 @@ describe("budgets", () => {
       parameters: z.object({}),
       execute: () => "nothing happened",
     });
-    await agents(server.url, loop.url, [plain("Looper", "Use your tools.", { tools: [noop], maxSteps: 100 })], {
-      guards: { ...DEFAULT_GUARDS, budget: { ...DEFAULT_GUARDS.budget, modelCalls: 5 } },
-    });
+    await agents(
+      server.url,
+      loop.url,
+      [plain("Looper", "Use your tools.", { tools: [noop], maxSteps: 100 })],
+      {
+        guards: { ...DEFAULT_GUARDS, budget: { ...DEFAULT_GUARDS.budget, modelCalls: 5 } },
+      },
+    );
     await online("Looper");
     const me = await link(server.url, "Asker");
     const e = await failure(me.request("Looper", "go", { timeoutMs: 10_000 }));
@@ -153,7 +168,9 @@ describe("budgets", () => {
       metadata: { [BUDGET_KEY]: { modelCalls: 10 } },
     });
     expect(r.metadata).toMatchObject({ handedOffTo: "Weather-Bot" });
-    expect((handoffs[0]!.body.metadata as Record<string, { modelCalls: number }>)[BUDGET_KEY]!.modelCalls).toBe(9);
+    expect(
+      (handoffs[0]!.body.metadata as Record<string, { modelCalls: number }>)[BUDGET_KEY]!.modelCalls,
+    ).toBe(9);
     const run = runReportIn(r.metadata)!;
     expect(run.modelCalls).toBe(1); // the handoff decision
     expect(run.spent.modelCalls).toBe(3); // + Weather-Bot's tool call and answer
@@ -192,7 +209,10 @@ describe("budgets", () => {
     const me = await link(server.url, "Asker");
     const start = Date.now();
     const e = await failure(
-      me.request("Slow", "take your time", { timeoutMs: 10_000, metadata: { [BUDGET_KEY]: { wallMs: 400 } } }),
+      me.request("Slow", "take your time", {
+        timeoutMs: 10_000,
+        metadata: { [BUDGET_KEY]: { wallMs: 400 } },
+      }),
     );
     const took = Date.now() - start;
     expect(e.code).toBe("budget_exceeded");
@@ -232,7 +252,10 @@ describe("stopping a thread", () => {
     const responses = await collect(server.url, "agents.response.>");
     const alice = await link(server.url, "Alice", { mode: "client" }); // a person's identity may stop threads
     const thread = newId();
-    const asked = alice.request("Chain-A", "please take a long time", { timeoutMs: 20_000, threadId: thread });
+    const asked = alice.request("Chain-A", "please take a long time", {
+      timeoutMs: 20_000,
+      threadId: thread,
+    });
     await eventually(() => hang.stats.inFlight === 1, 10_000); // the task reached Chain-C's model
     const start = Date.now();
     alice.stopThread(thread, "enough");
@@ -246,7 +269,9 @@ describe("stopping a thread", () => {
     }, 1_000);
     expect(Date.now() - start).toBeLessThan(1_000);
     expect(new Set(canceled.map((c) => c.body.from))).toEqual(new Set(["Chain-A", "Chain-B", "Chain-C"]));
-    expect(canceled.every((c) => String(c.body.content).includes("Alice stopped the thread: enough"))).toBe(true);
+    expect(canceled.every((c) => String(c.body.content).includes("Alice stopped the thread: enough"))).toBe(
+      true,
+    );
     await eventually(() => hang.stats.inFlight === 0, 2_000);
 
     // A task of the stopped thread that arrives later is refused, not run.
@@ -268,4 +293,3 @@ describe("stopping a thread", () => {
     expect(r.status).toBe("ok");
   });
 });
-

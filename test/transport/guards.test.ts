@@ -2,15 +2,7 @@
 // broadcast runs and refusing new work in the thread, and W3C trace context on every message of a
 // thread, through the log's outbox and on core NATS alike.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  TRACEPARENT,
-  compose,
-  encodeMessage,
-  newId,
-  spanId,
-  traceId,
-  subjects,
-} from "../../lib/protocol";
+import { TRACEPARENT, compose, encodeMessage, newId, spanId, traceId, subjects } from "../../lib/protocol";
 import { TaskCanceledError } from "../../lib/transport";
 import { startNatsServer, type NatsServerHandle } from "../harness/nats-server";
 import { connection, eventually, link, sleep } from "../helpers";
@@ -44,7 +36,11 @@ describe("duplicate task ids", () => {
       });
       const asker = await link(server.url, "Asker");
       const nc = await connection(server.url, { role: "agent", name: "Asker", runtime: "process" });
-      const m = compose("request", "Asker", { to: name, content: "once", replyTo: s.response("Asker", "x", name) });
+      const m = compose("request", "Asker", {
+        to: name,
+        content: "once",
+        replyTo: s.response("Asker", "x", name),
+      });
       m.replyTo = s.response("Asker", m.id, name);
       const bytes = encodeMessage(m);
       nc.publish(s.request(name, "Asker"), bytes); // the task
@@ -93,7 +89,11 @@ describe("trace context", () => {
   it.each(["off", "auto"] as const)(
     "every message of a thread carries a traceparent with the thread's trace id (log %s)",
     async (log) => {
-      const worker = await link(server.url, "Tracer", { log, ackDelayMs: 0, handlers: { request: () => sleep(20).then(() => "ok") } });
+      const worker = await link(server.url, "Tracer", {
+        log,
+        ackDelayMs: 0,
+        handlers: { request: () => sleep(20).then(() => "ok") },
+      });
       const asker = await link(server.url, "Asker", { log });
       const seen: { type: string; threadId: string; id: string; trace: string | undefined }[] = [];
       const nc = await connection(server.url);
