@@ -162,10 +162,19 @@ export const Config = z
     LLM_MAX_TOKENS: setting(whole("a whole number of tokens", 1, 10_000_000), DEFAULTS.llmMaxTokens),
     LLM_PRICE_IN: optionalSetting(price),
     LLM_PRICE_OUT: optionalSetting(price),
-    BUDGET_MODEL_CALLS: setting(whole("a whole number of model calls", 1, 100_000), DEFAULTS.budgetModelCalls),
+    BUDGET_MODEL_CALLS: setting(
+      whole("a whole number of model calls", 1, 100_000),
+      DEFAULTS.budgetModelCalls,
+    ),
     BUDGET_TOKENS: setting(whole("a whole number of tokens", 1, 1_000_000_000), DEFAULTS.budgetTokens),
-    BUDGET_WALL_MS: setting(whole("a whole number of milliseconds", 1_000, 86_400_000), DEFAULTS.budgetWallMs),
-    THREAD_MODEL_CALLS: setting(whole("a whole number of model calls", 1, 1_000_000), DEFAULTS.threadModelCalls),
+    BUDGET_WALL_MS: setting(
+      whole("a whole number of milliseconds", 1_000, 86_400_000),
+      DEFAULTS.budgetWallMs,
+    ),
+    THREAD_MODEL_CALLS: setting(
+      whole("a whole number of model calls", 1, 1_000_000),
+      DEFAULTS.threadModelCalls,
+    ),
     THREAD_TOKENS: setting(whole("a whole number of tokens", 1, 1_000_000_000), DEFAULTS.threadTokens),
     FAN_OUT_LIMIT: setting(whole("a whole number of messages", 1, 1_000), DEFAULTS.fanOutLimit),
     MEMORY_THREAD_BYTES: setting(

@@ -84,6 +84,24 @@ export function decide(request: ChatRequest): Decision {
   const sayHandoff = userText.match(new RegExp(`#say-handoff (${NAME})`))?.[1];
   if (sayHandoff) return text(`I'll hand this to ${sayHandoff}.`);
   if (userText.includes("#stream-long")) return text(LONG_TEXT);
+  // `#fan-out @NAME N`: N messages to NAME in one turn (the runtime's fan-out limit stops the rest).
+  const fan = userText.match(new RegExp(`#fan-out @(${NAME}) (\\d{1,3})`));
+  if (fan && tools.has("send_direct")) {
+    const n = Number(fan[2]);
+    const calls = Array.from({ length: n }, (_, i) => ({
+      name: "send_direct",
+      arguments: { agent: fan[1]!, message: `@${fan[1]!} fan-out message ${i + 1} of ${n}` },
+    }));
+    return { type: "tool_calls", calls };
+  }
+
+  // c0. Forced forwarding, when the agent's own instructions say so: every message, a broadcast
+  // included, is sent on to that agent (what a "pass everything on" agent does; loops of it are
+  // what the hop limit stops).
+  const forward = instructions.match(new RegExp(`Always send every message to @(${NAME})`))?.[1];
+  if (forward && forward !== self && tools.has("send_direct")) {
+    return call("send_direct", { agent: forward, message: message.task });
+  }
 
   // f (checked early). A broadcast is not a task for this agent: no handoffs or tool calls, speak only
   // when it concerns one of our own capabilities, so one broadcast does not set off every agent at once.

@@ -121,7 +121,13 @@ export class UsageMeter {
   window(now = Date.now()): UsageWindow | undefined {
     if (this.buckets.length === 0) return undefined;
     const since = Math.floor(now / UsageMeter.BUCKET_MS) - UsageMeter.BUCKETS + 1;
-    const w = { windowMs: UsageMeter.BUCKET_MS * UsageMeter.BUCKETS, modelCalls: 0, tokensIn: 0, tokensOut: 0, cost: 0 };
+    const w = {
+      windowMs: UsageMeter.BUCKET_MS * UsageMeter.BUCKETS,
+      modelCalls: 0,
+      tokensIn: 0,
+      tokensOut: 0,
+      cost: 0,
+    };
     for (const b of this.buckets) {
       if (b.minute < since) continue;
       w.modelCalls += b.calls;
@@ -154,7 +160,11 @@ export class RunBudget {
   constructor(
     own: Budget,
     asked: BudgetLimits | undefined,
-    private readonly thread: { readonly id: string; readonly limits: Guards["thread"]; readonly ledger: ThreadLedger },
+    private readonly thread: {
+      readonly id: string;
+      readonly limits: Guards["thread"];
+      readonly ledger: ThreadLedger;
+    },
   ) {
     this.limits = narrow(own, asked);
   }

@@ -68,8 +68,10 @@ export function fanOutRefusal(budget: RunBudget, limit: number): string | null {
 
 /** Charges what an answer (or an error answer) says its run spent. */
 export function chargeAnswer(budget: RunBudget, to: string, answer: ResponseMessage | unknown): void {
-  const response = answer instanceof AgentResponseError ? answer.response : (answer as ResponseMessage | null);
-  const metadata = response !== null && typeof response === "object" && "metadata" in response ? response.metadata : {};
+  const response =
+    answer instanceof AgentResponseError ? answer.response : (answer as ResponseMessage | null);
+  const metadata =
+    response !== null && typeof response === "object" && "metadata" in response ? response.metadata : {};
   budget.chargeDelegation(to, runReportIn(metadata));
 }
 

@@ -283,7 +283,12 @@ export class Runner {
   }
 
   private failure(e: unknown, signal: AbortSignal): RunOutcome {
-    const exceeded = e instanceof BudgetExceededError ? e : signal.reason instanceof BudgetExceededError ? signal.reason : null;
+    const exceeded =
+      e instanceof BudgetExceededError
+        ? e
+        : signal.reason instanceof BudgetExceededError
+          ? signal.reason
+          : null;
     if (exceeded !== null) return { type: "failed", code: "budget_exceeded", message: exceeded.message };
     if (signal.aborted)
       return { type: "canceled", reason: String((signal.reason as Error)?.message ?? signal.reason) };

@@ -4,7 +4,13 @@
  * gated (one at a time by default, see agents/llm/gated-model.ts); runs themselves are bounded by the
  * link's limit on running tasks.
  */
-import { runMetadata, type AgentMetadata, type AnnouncementMessage, type ErrorCode, type TaskMessage } from "../../lib/protocol";
+import {
+  runMetadata,
+  type AgentMetadata,
+  type AnnouncementMessage,
+  type ErrorCode,
+  type TaskMessage,
+} from "../../lib/protocol";
 import { onlineAgents } from "../../lib/registry/reducer";
 import {
   consoleLogger,

@@ -75,7 +75,8 @@ export const RunReport = z
   .strip();
 export type RunReport = z.infer<typeof RunReport>;
 
-export type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: string };
+export type Parsed<T> =
+  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: string };
 
 /** The budget a message carries: `undefined` when none, an error when it is malformed. */
 export function budgetIn(metadata: Readonly<Record<string, unknown>>): Parsed<BudgetLimits | undefined> {

@@ -112,9 +112,17 @@ export function permissionsFor(claim: IdentityClaim, root: string): Permissions 
       };
     }
     case "person":
-      return { pub: [...speak, s.stop(me), ...lookUp, ...readLog], sub: [w.all, inbox], connectionTypes: ["WEBSOCKET"] };
+      return {
+        pub: [...speak, s.stop(me), ...lookUp, ...readLog],
+        sub: [w.all, inbox],
+        connectionTypes: ["WEBSOCKET"],
+      };
     case "cli":
-      return { pub: [...speak, s.stop(me), ...lookUp, ...readLog], sub: [w.all, inbox], connectionTypes: ["STANDARD"] };
+      return {
+        pub: [...speak, s.stop(me), ...lookUp, ...readLog],
+        sub: [w.all, inbox],
+        connectionTypes: ["STANDARD"],
+      };
     case "dashboard":
       return {
         pub: [s.discover(me), ...lookUp],

@@ -11,7 +11,6 @@ import type { Presence } from "./presence";
 import type { Requester } from "./requester";
 import { isPromise, type TaskServer } from "./task-server";
 
-
 export class Dispatcher {
   constructor(
     private readonly link: AgentLink,

@@ -44,7 +44,11 @@ export class Presence {
   /** The metadata this agent announces (status and lastSeen as of now). */
   describe(): AgentMetadata {
     const usage = this.usage?.();
-    return { ...this.metadata, lastSeen: new Date().toISOString(), ...(usage === undefined ? {} : { usage }) };
+    return {
+      ...this.metadata,
+      lastSeen: new Date().toISOString(),
+      ...(usage === undefined ? {} : { usage }),
+    };
   }
 
   /**

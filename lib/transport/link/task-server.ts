@@ -94,7 +94,10 @@ export class TaskServer {
     const task = new Task(m, this.link);
     const stop = this.stopped.get(m.threadId);
     if (stop !== undefined) {
-      return this.settle(task, { type: "canceled", reason: new TaskCanceledError(stop.by, stopReason(stop)) });
+      return this.settle(task, {
+        type: "canceled",
+        reason: new TaskCanceledError(stop.by, stopReason(stop)),
+      });
     }
     if (run === undefined) {
       if (isWaited(m))

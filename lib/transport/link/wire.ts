@@ -78,7 +78,8 @@ export class Wire {
     // and heartbeats belong to no thread.
     const trace = m.type === "heartbeat" || m.type === "presence" ? undefined : traceparent(m.threadId, m.id);
     if (this.memory?.keeps(m) === true) this.memory.outbox.send(subject, bytes, m.id, trace);
-    else if (trace === undefined) this.nc.publish(subject, bytes, reply === undefined ? undefined : { reply });
+    else if (trace === undefined)
+      this.nc.publish(subject, bytes, reply === undefined ? undefined : { reply });
     else {
       const h = headers();
       h.set(TRACEPARENT, trace);

@@ -137,19 +137,21 @@ export class Outbox {
       h = headers();
       h.set(TRACEPARENT, e.trace);
     }
-    this.js.publish(e.subject, e.data, { msgID: e.id, timeout: ACK_TIMEOUT_MS, ...(h && { headers: h }) }).then(
-      (ack) => {
-        if (ack.duplicate) this.counts.duplicates++;
-        this.settled(round);
-        this.stored(e);
-      },
-      (err: unknown) => {
-        this.settled(round);
-        // Refused by the client itself (over the server's max_payload): sending again cannot help.
-        if (/max_payload/i.test((err as Error).message)) return this.dropped(e, err);
-        this.failed(round, err);
-      },
-    );
+    this.js
+      .publish(e.subject, e.data, { msgID: e.id, timeout: ACK_TIMEOUT_MS, ...(h && { headers: h }) })
+      .then(
+        (ack) => {
+          if (ack.duplicate) this.counts.duplicates++;
+          this.settled(round);
+          this.stored(e);
+        },
+        (err: unknown) => {
+          this.settled(round);
+          // Refused by the client itself (over the server's max_payload): sending again cannot help.
+          if (/max_payload/i.test((err as Error).message)) return this.dropped(e, err);
+          this.failed(round, err);
+        },
+      );
   }
 
   private dropped(e: Entry, err: unknown): void {
