@@ -269,7 +269,7 @@ describe("stopping a thread", () => {
     }, 1_000);
     expect(Date.now() - start).toBeLessThan(1_000);
     expect(new Set(canceled.map((c) => c.body.from))).toEqual(new Set(["Chain-A", "Chain-B", "Chain-C"]));
-    expect(canceled.every((c) => String(c.body.content).includes("Alice stopped the thread: enough"))).toBe(
+    expect(canceled.every((c) => String(c.body.content).includes("canceled by Alice: stopped the thread: enough"))).toBe(
       true,
     );
     await eventually(() => hang.stats.inFlight === 0, 2_000);

@@ -79,7 +79,7 @@ describe("a thread stop on the link", () => {
     person.stopThread(b.threadId, "stop");
     await eventually(() => aborted !== undefined, 1_000);
     expect(aborted).toBeInstanceOf(TaskCanceledError);
-    expect(() => listener.sendDirect("Pat", "more", { cause: b })).toThrow(/Pat stopped the thread: stop/);
+    expect(() => listener.sendDirect("Pat", "more", { cause: b })).toThrow(/canceled by Pat: stopped the thread: stop/);
     // Other threads are untouched.
     expect(listener.sendDirect("Pat", "elsewhere").type).toBe("direct");
   });

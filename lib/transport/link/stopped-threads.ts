@@ -44,7 +44,7 @@ export class StoppedThreads {
   }
 }
 
-/** What a canceled task is told when its thread was stopped. */
+/** Why a task was canceled when its thread was stopped (TaskCanceledError adds "canceled by {by}: "). */
 export function stopReason(s: Stop): string {
-  return `${s.by} stopped the thread${s.reason === "" ? "" : `: ${s.reason}`}`;
+  return `stopped the thread${s.reason === "" ? "" : `: ${s.reason}`}`;
 }
