@@ -16,14 +16,16 @@
  * Stream names cannot hold dots, so `team1.agents` becomes `SB_team1_agents` (and would collide
  * with a root spelled `team1_agents`: keep roots apart by more than their dots).
  *
- * An agent's inbox is delivered by three durable pull consumers on the log, one per kind that
- * starts work (`direct`, `request`, `handoff`), named `{kind}-{name}` (unambiguous: kinds hold no
- * "-"), shared by the agent's replicas: they split one queue. A message to an agent that is away
- * waits in its consumer until it comes back (or until the delivery TTL passes).
+ * An agent's inbox is delivered by four durable pull consumers on the log, one per kind that
+ * starts or stops work (`direct`, `request`, `handoff`, `cancel`), named `{kind}-{name}`
+ * (unambiguous: kinds hold no "-"), shared by the agent's replicas: they split one queue. A
+ * message to an agent that is away waits in its consumer until it comes back (or until the
+ * delivery TTL passes); so does a cancel of a task still waiting there, which then never runs.
+ * (Live cancels also reach every replica on a core subscription: whichever copy comes first wins.)
  */
 import { assertAgentName, assertRoot } from "./names";
 
-export const DELIVERY_KINDS = ["direct", "request", "handoff"] as const;
+export const DELIVERY_KINDS = ["direct", "request", "handoff", "cancel"] as const;
 export type DeliveryKind = (typeof DELIVERY_KINDS)[number];
 
 /** The subject kinds the log holds (presence goes to the members stream, heartbeats nowhere). */

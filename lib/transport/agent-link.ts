@@ -19,6 +19,7 @@
 import type { Msg, NatsConnection, Subscription } from "@nats-io/nats-core";
 import {
   AgentProfile,
+  DELIVERY_KINDS,
   subjects as subjectsFor,
   type AgentMessage,
   type AgentMetadata,
@@ -331,7 +332,7 @@ export class AgentLink implements AsyncDisposable {
         this.subscribe("handoff", w.handoffsTo(this.name), queue);
       } else {
         // Tasks wait in the log while we are away; the consumers deliver them when we are back.
-        await this.memory.deliver(["direct", "request", "handoff"], (d) => this.delivered(d));
+        await this.memory.deliver(DELIVERY_KINDS, (d) => this.delivered(d));
       }
       // Without an announcement handler there is nothing to do with broadcasts, including the
       // echo of our own: not subscribing saves decoding every one of them.
@@ -388,7 +389,8 @@ export class AgentLink implements AsyncDisposable {
 
   private receive(kind: Inbound, msg: Msg): void {
     this.received++;
-    if (msg.headers?.code === 503) {
+    // A status ("no responders") has no payload; reading `headers` decodes them, so only then.
+    if (msg.data.length === 0 && msg.headers?.code === 503) {
       if (kind === "response") this.requester.noResponders(msg.subject);
       return; // a server status ("no responders"), not a message
     }
@@ -398,13 +400,14 @@ export class AgentLink implements AsyncDisposable {
     this.dispatcher.dispatch(m, msg.subject);
   }
 
-  /** A task from the log; false while closing (it is delivered again, to a replica or later). */
+  /** A task or a cancel from the log; false while closing (it is delivered again, to a replica or later). */
   private delivered(d: Delivered): boolean {
     if (this.state !== "open") return false;
     this.received++;
     const m = this.inbound.decode(d.kind, d.subject, d.data);
     if (m === null || !this.memory!.firstDelivery(m.id)) return true;
-    // Only tasks come from the consumers (their filters are the task subjects).
+    if (m.type === "cancel") return (this.dispatcher.dispatch(m, d.subject), true);
+    // Everything else from the consumers is a task (their filters are the task subjects).
     const expired = this.memory!.outlived(m as TaskMessage, d);
     if (expired !== undefined) this.tasks.refuse(m as TaskMessage, "expired", expired);
     else this.dispatcher.dispatch(m, d.subject);

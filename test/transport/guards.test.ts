@@ -79,7 +79,9 @@ describe("a thread stop on the link", () => {
     person.stopThread(b.threadId, "stop");
     await eventually(() => aborted !== undefined, 1_000);
     expect(aborted).toBeInstanceOf(TaskCanceledError);
-    expect(() => listener.sendDirect("Pat", "more", { cause: b })).toThrow(/canceled by Pat: stopped the thread: stop/);
+    expect(() => listener.sendDirect("Pat", "more", { cause: b })).toThrow(
+      /canceled by Pat: stopped the thread: stop/,
+    );
     // Other threads are untouched.
     expect(listener.sendDirect("Pat", "elsewhere").type).toBe("direct");
   });
@@ -101,7 +103,7 @@ describe("trace context", () => {
         callback: (_e, msg) => {
           const body = msg.json<{ type: string; threadId: string; id: string }>();
           if (body.type === "heartbeat" || body.type === "presence") return;
-          seen.push({ ...body, trace: msg.headers?.get(TRACEPARENT) });
+          seen.push({ ...body, trace: msg.headers?.get(TRACEPARENT) || undefined });
         },
       });
       await nc.flush();
@@ -115,8 +117,51 @@ describe("trace context", () => {
         expect(x.trace, x.type).toBe(`00-${traceId(thread)}-${spanId(x.id)}-01`);
       }
       expect(traceId(thread)).toMatch(/^[0-9a-f]{32}$/);
+      // A broadcast that starts a thread goes without (a flood's cost), one sent in a thread with one.
+      const root = asker.broadcast("news");
+      const inThread = asker.broadcast("more news", { threadId: thread });
+      await eventually(
+        () => seen.some((x) => x.id === inThread.id) && seen.some((x) => x.id === root.id),
+        2_000,
+      );
+      expect(seen.find((x) => x.id === root.id)!.trace).toBeUndefined();
+      expect(seen.find((x) => x.id === inThread.id)!.trace).toBe(
+        `00-${traceId(thread)}-${spanId(inThread.id)}-01`,
+      );
       expect(spanId(r.id)).toMatch(/^[0-9a-f]{16}$/);
       await worker.close();
     },
   );
+});
+
+describe("cancels that wait in the log", () => {
+  it("a task canceled while its agent was away never runs when the agent is back", async () => {
+    const ran: string[] = [];
+    const handlers = {
+      direct: async (m: { content: string }) => void ran.push(m.content),
+      request: async (m: { content: string }) => (ran.push(m.content), "ran"),
+    };
+    const first = await link(server.url, "Sleeper", { handlers });
+    await first.close(); // known to the mesh, away now
+    const person = await link(server.url, "Dana", { mode: "client" });
+    const direct = person.sendDirect("Sleeper", "canceled direct");
+    person.cancel("Sleeper", direct.id, "never mind", direct.threadId);
+    const giveUp = new AbortController();
+    let queued = false;
+    const asked = person.request("Sleeper", "abandoned request", {
+      timeoutMs: 20_000,
+      signal: giveUp.signal,
+      onQueued: () => (queued = true),
+    });
+    await eventually(() => queued, 5_000);
+    giveUp.abort(new Error("the person gave up")); // the link cancels the task it waited for
+    await expect(asked).rejects.toThrow("the person gave up");
+    person.sendDirect("Sleeper", "kept direct"); // control: delivery itself works
+    await sleep(300);
+    const back = await link(server.url, "Sleeper", { handlers });
+    await eventually(() => ran.includes("kept direct"), 5_000);
+    await sleep(500);
+    expect(ran).toEqual(["kept direct"]);
+    expect(back.stats.handled).toBe(1);
+  });
 });

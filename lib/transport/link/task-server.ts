@@ -62,6 +62,13 @@ export class TaskServer {
    * the limit on running tasks; a copy of a finished one would run it again. Both are refused.
    */
   private readonly taken = new SeenIds(10_000);
+  /**
+   * Cancels of tasks we have not seen (yet): a task and its cancel that waited in the log for an
+   * agent that was away arrive from two consumers in either order. Keyed by task id and who
+   * canceled (only the giver's counts, and nobody else's can push it out of the way); bounded,
+   * oldest first.
+   */
+  private readonly canceledAhead = new Map<string, TaskCanceledError>();
   handled = 0;
 
   constructor(
@@ -92,6 +99,11 @@ export class TaskServer {
       return;
     }
     const task = new Task(m, this.link);
+    const ahead = this.canceledAhead.get(aheadKey(m.id, m.from));
+    if (ahead !== undefined) {
+      this.canceledAhead.delete(aheadKey(m.id, m.from));
+      return this.settle(task, { type: "canceled", reason: ahead });
+    }
     const stop = this.stopped.get(m.threadId);
     if (stop !== undefined) {
       return this.settle(task, {
@@ -185,7 +197,13 @@ export class TaskServer {
   /** A cancel for one of our tasks, from whoever gave it: stops it and answers "canceled" at once. */
   cancel(c: CancelMessage, subject: string): void {
     const task = this.running.get(c.inReplyTo);
-    if (task === undefined) return; // finished already, or never ours: nothing to stop
+    if (task === undefined) {
+      // Finished already, never ours, or not here yet: remembered, in case it is still coming.
+      this.canceledAhead.set(aheadKey(c.inReplyTo, c.from), new TaskCanceledError(c.from, c.content));
+      if (this.canceledAhead.size > 10_000)
+        this.canceledAhead.delete(this.canceledAhead.keys().next().value!);
+      return;
+    }
     if (task.message.from !== c.from) {
       // Only the one who gave a task may take it back (the subject's sender is server-bound).
       this.rejections.record("spoofed", `${c.from} may not cancel a task ${task.message.from} gave`, subject);
@@ -333,6 +351,11 @@ export class TaskServer {
 }
 
 const utf8 = new TextEncoder();
+
+/** Names and ids hold no spaces, so this key is unambiguous. */
+function aheadKey(taskId: string, from: string): string {
+  return `${taskId} ${from}`;
+}
 
 /** `k`, or one less when `k` would split a surrogate pair. */
 function safeEnd(s: string, k: number): number {
