@@ -269,9 +269,9 @@ describe("stopping a thread", () => {
     }, 1_000);
     expect(Date.now() - start).toBeLessThan(1_000);
     expect(new Set(canceled.map((c) => c.body.from))).toEqual(new Set(["Chain-A", "Chain-B", "Chain-C"]));
-    expect(canceled.every((c) => String(c.body.content).includes("canceled by Alice: stopped the thread: enough"))).toBe(
-      true,
-    );
+    expect(
+      canceled.every((c) => String(c.body.content).includes("canceled by Alice: stopped the thread: enough")),
+    ).toBe(true);
     await eventually(() => hang.stats.inFlight === 0, 2_000);
 
     // A task of the stopped thread that arrives later is refused, not run.
