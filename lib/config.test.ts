@@ -85,6 +85,8 @@ describe("readConfig", () => {
   it.each([
     ["NATS_URL", "127.0.0.1:4222", "127.0.0.1:4222"], // nats.js reads host:port as nats://
     ["NATS_URL", "tls://nats.example.com:4222", "tls://nats.example.com:4222"],
+    ["NATS_URL", "nats://10.0.0.1:4222, nats://10.0.0.2:4222", "nats://10.0.0.1:4222, nats://10.0.0.2:4222"],
+    ["NATS_WS_URL", "ws://10.0.0.1:9222,ws://10.0.0.2:9222", "ws://10.0.0.1:9222,ws://10.0.0.2:9222"],
     ["SWITCHBOARD_SUBJECT_ROOT", "a.b-c.d_e", "a.b-c.d_e"],
     ["SWITCHBOARD_DEBUG", "off", false],
     ["SWITCHBOARD_DEBUG", "YES", true],
@@ -111,6 +113,11 @@ describe("readConfig", () => {
     ["NATS_URL", "nats://", /^NATS_URL must be/],
     ["NATS_WS_URL", "127.0.0.1:9222", /^NATS_WS_URL must be a ws or wss URL/], // wsconnect: wss://...:443
     ["NATS_WS_URL", "nats://127.0.0.1:4222", /^NATS_WS_URL must be/],
+    [
+      "NATS_URL",
+      "nats://10.0.0.1:4222,http://10.0.0.2:4222",
+      /^NATS_URL must be .* or several separated by commas/,
+    ],
     [
       "SWITCHBOARD_SUBJECT_ROOT",
       "team1.*",

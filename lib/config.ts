@@ -88,17 +88,26 @@ const price = z
  * the browser client would read it as wss://...:443, so only NATS_URL allows it.
  */
 function url(schemes: readonly string[], example: string, bare?: string) {
-  return z.string().refine(
-    (text) => {
-      try {
-        const u = new URL(bare !== undefined && !text.includes("://") ? `${bare}://${text}` : text);
-        return schemes.includes(u.protocol.slice(0, -1)) && u.hostname !== "";
-      } catch {
-        return false;
-      }
-    },
-    `must be a ${schemes.join(" or ")} URL like ${example}`,
-  );
+  const one = (text: string) => {
+    try {
+      const u = new URL(bare !== undefined && !text.includes("://") ? `${bare}://${text}` : text);
+      return schemes.includes(u.protocol.slice(0, -1)) && u.hostname !== "";
+    } catch {
+      return false;
+    }
+  };
+  return z.string().refine((text) => one(text), `must be a ${schemes.join(" or ")} URL like ${example}`);
+}
+
+/** One URL, or a cluster's: several separated by commas (the client fails over between them). */
+function urls(schemes: readonly string[], example: string, bare?: string) {
+  const single = url(schemes, example, bare);
+  return z
+    .string()
+    .refine(
+      (text) => text.split(",").every((u) => single.safeParse(u.trim()).success),
+      `must be a ${schemes.join(" or ")} URL like ${example}, or several separated by commas`,
+    );
 }
 
 const subjectRoot = z.string().refine((text) => {
@@ -150,8 +159,8 @@ function optionalSetting<T extends z.ZodType>(schema: T) {
 /** The environment in, the settings out. The README's configuration table lists the same. */
 export const Config = z
   .object({
-    NATS_URL: setting(url(["nats", "tls"], DEFAULTS.natsUrl, "nats"), DEFAULTS.natsUrl),
-    NATS_WS_URL: setting(url(["ws", "wss"], DEFAULTS.natsWsUrl), DEFAULTS.natsWsUrl),
+    NATS_URL: setting(urls(["nats", "tls"], DEFAULTS.natsUrl, "nats"), DEFAULTS.natsUrl),
+    NATS_WS_URL: setting(urls(["ws", "wss"], DEFAULTS.natsWsUrl), DEFAULTS.natsWsUrl),
     NATS_MONITOR_URL: setting(url(["http", "https"], DEFAULTS.natsMonitorUrl), DEFAULTS.natsMonitorUrl),
     SWITCHBOARD_SUBJECT_ROOT: setting(subjectRoot, DEFAULTS.subjectRoot),
     LLM_BASE_URL: setting(url(["http", "https"], DEFAULTS.llmBaseUrl), DEFAULTS.llmBaseUrl),
@@ -221,7 +230,7 @@ export const Config = z
     COLUMNS: optionalSetting(whole("a whole number of columns", 1, 100_000)),
   })
   .transform((e) => ({
-    /** NATS for Node processes: agents, CLI, scripts, route handlers. */
+    /** NATS for Node processes: agents, CLI, scripts, route handlers (a cluster: its URLs, comma-separated). */
     natsUrl: e.NATS_URL,
     /** NATS over WebSocket, for the dashboard in the browser. */
     natsWsUrl: e.NATS_WS_URL,

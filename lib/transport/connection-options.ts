@@ -18,7 +18,12 @@ export type Credentials =
   | { readonly jwt: () => string; readonly seed: Uint8Array };
 
 export interface ConnectOptions {
-  /** Server URL(s); defaults to lib/config DEFAULTS (natsUrl in Node, natsWsUrl in the browser). */
+  /**
+   * Server URL(s): an array, or one string with the URLs of a cluster's nodes separated by commas
+   * (as NATS_URL and NATS_WS_URL may hold them); default lib/config DEFAULTS (natsUrl in Node,
+   * natsWsUrl in the browser). The client fails over between them, and learns the others a
+   * cluster advertises.
+   */
   servers?: string | string[];
   /** Client name shown in the server's monitoring. */
   name?: string;
@@ -34,7 +39,7 @@ export interface ConnectOptions {
 
 export function connectionDefaults(o: ConnectOptions, fallbackServer: string): ConnectionOptions {
   return {
-    servers: o.servers ?? fallbackServer,
+    servers: serverList(o.servers ?? fallbackServer),
     name: o.name ?? "switchboard",
     timeout: o.timeoutMs ?? 5_000,
     maxReconnectAttempts: -1,
@@ -46,6 +51,15 @@ export function connectionDefaults(o: ConnectOptions, fallbackServer: string): C
     ...(o.credentials === undefined ? {} : credentialOptions(o.credentials)),
     ...o.extra,
   };
+}
+
+/** "a, b" -> ["a", "b"]: every URL of a comma-separated list, trimmed. */
+export function serverList(servers: string | readonly string[]): string[] {
+  const all = typeof servers === "string" ? [servers] : [...servers];
+  return all
+    .flatMap((s) => s.split(","))
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
 }
 
 function authenticator(c: Credentials) {

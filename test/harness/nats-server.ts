@@ -75,7 +75,7 @@ interface Ports {
 // Servers must not outlive the test process, even when a suite forgets stop() or crashes.
 const live = new Set<NatsServer>();
 let exitHookInstalled = false;
-function trackForExit(server: NatsServer): void {
+export function trackForExit(server: NatsServer): void {
   live.add(server);
   if (exitHookInstalled) return;
   exitHookInstalled = true;
@@ -148,7 +148,7 @@ function canConnect(port: number): Promise<boolean> {
   });
 }
 
-class NatsServer implements NatsServerHandle {
+export class NatsServer implements NatsServerHandle {
   private child: ChildProcess | undefined;
   private exited: Promise<void> = Promise.resolve();
   private ports: Ports | undefined;
@@ -164,6 +164,12 @@ class NatsServer implements NatsServerHandle {
 
   get dataDir(): string {
     return this.dir;
+  }
+
+  /** Whether the process is up (started, and neither killed nor exited). */
+  get running(): boolean {
+    const c = this.child;
+    return c !== undefined && c.exitCode === null && c.signalCode === null;
   }
 
   async credentials(who: TestIdentity): Promise<string> {
@@ -304,8 +310,12 @@ class NatsServer implements NatsServerHandle {
   }
 }
 
-/** The harness server at `url` (TCP or WebSocket URL), so helpers can mint for the server a test names. */
+/**
+ * The harness server at `url` (TCP or WebSocket URL, or a cluster's comma-separated URLs: its
+ * first node), so helpers can mint for the server a test names.
+ */
 export function harnessServerAt(url: string): NatsServerHandle | undefined {
+  url = url.split(",")[0]!.trim();
   for (const s of live) {
     try {
       if (s.url === url || s.wsUrl === url) return s;

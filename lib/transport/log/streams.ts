@@ -12,6 +12,19 @@ export interface LogLimits {
   readonly maxAgeMs: number;
   /** What the log may hold (bytes); past it the oldest messages go. */
   readonly maxBytes: number;
+  /** Copies of each stream (JetStream replicas); default: `replicasFor` the connection's server. */
+  readonly replicas?: number;
+}
+
+/**
+ * How many copies the log keeps: three on a cluster (one per node of a three-node cluster, the
+ * most that Raft needs to survive one node), one on a single server. Read from what the server
+ * told the client: a clustered server names its cluster and advertises its peers' client URLs.
+ */
+export function replicasFor(nc: NatsConnection): number {
+  const info = nc.info;
+  if (info?.cluster === undefined) return 1;
+  return Math.max(1, Math.min(3, info.connect_urls?.length ?? 1));
 }
 
 /** The server drops a second message with the same id (`Nats-Msg-Id`) within this window. */
@@ -28,7 +41,9 @@ export async function ensureLog(
   limits: LogLimits,
 ): Promise<{ log: StreamInfo; members: StreamInfo; handled: StreamInfo }> {
   const jsm = await jetstreamManager(nc, { checkAPI: false });
+  const num_replicas = limits.replicas ?? replicasFor(nc);
   const log = await upsert(jsm, {
+    num_replicas,
     name: layout.stream,
     subjects: [...layout.subjects],
     retention: RetentionPolicy.Limits,
@@ -40,6 +55,7 @@ export async function ensureLog(
     allow_direct: true,
   });
   const members = await upsert(jsm, {
+    num_replicas,
     name: layout.members,
     subjects: [...layout.memberSubjects],
     retention: RetentionPolicy.Limits,
@@ -49,6 +65,7 @@ export async function ensureLog(
     allow_direct: true,
   });
   const handled = await upsert(jsm, {
+    num_replicas,
     name: layout.handled,
     subjects: [...layout.handledSubjects],
     retention: RetentionPolicy.Limits,
