@@ -4,11 +4,14 @@
 // agents' with their role's permissions (sender-bound subjects), the raw baseline's with
 // permissions for its own subjects, so the ratios measure the protocol, not the auth setup.
 // BENCH_AUTH=0 runs both sides without authentication, to measure what identity costs.
-import { fork, type ChildProcess } from "node:child_process";
+import { fork } from "node:child_process";
 import { AgentLink, silentLogger } from "../lib/transport";
 import { connectNats, credsText } from "../lib/transport/connect";
 import { startNatsServer } from "../test/harness/nats-server";
+import { benchCluster } from "./cluster";
 import { benchDurable } from "./durable";
+import { command, waitFor } from "./ipc";
+import { sequential } from "./measure";
 import { CONTENT, METADATA, rawMessage } from "./payload";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -129,6 +132,31 @@ try {
       pad(median(durableToPublish).toFixed(2), 14) +
       `${Math.min(...durableToPublish).toFixed(2)}-${Math.max(...durableToPublish).toFixed(2)}`,
   );
+  // Across a cluster: requester on node A, responder on node B (./cluster.ts says why core).
+  process.stdout.write("cluster (requester and responder on different nodes)...\n");
+  const c = await benchCluster(ROUNDS, { seq: SEQ, durable: DURABLE });
+  const clusterRatio = c.agent.map((a, i) => a / c.raw[i]!);
+  const clusterDurableRatio = c.durable.map((a, i) => a / c.raw[i]!);
+  console.log(`  path: ${c.path}`);
+  console.log(
+    pad("cluster request/reply (core)", 30) +
+      pad(`${fmt(median(c.raw))} req/s`, 16) +
+      pad(fmt(median(c.agent)), 16) +
+      pad(median(clusterRatio).toFixed(2), 14) +
+      `${Math.min(...clusterRatio).toFixed(2)}-${Math.max(...clusterRatio).toFixed(2)}`,
+  );
+  console.log(
+    pad("  durable (log, R3) vs raw", 30) +
+      pad(`${fmt(median(c.raw))} req/s`, 16) +
+      pad(fmt(median(c.durable)), 16) +
+      pad(median(clusterDurableRatio).toFixed(2), 14) +
+      `${Math.min(...clusterDurableRatio).toFixed(2)}-${Math.max(...clusterDurableRatio).toFixed(2)}`,
+  );
+  console.log(
+    pad("  p99 cluster request", 30) +
+      pad(`${median(c.rawP99).toFixed(2)} ms`, 16) +
+      pad(`${median(c.agentP99).toFixed(2)} ms`, 16),
+  );
   const bcast = ratios["broadcast to 1 receiver"]!.map((r, i) =>
     Math.min(r, ratios["broadcast to 10 receivers"]![i]!),
   );
@@ -147,6 +175,13 @@ try {
       durable_request_to_js_publish_ratio: round(median(durableToPublish)),
       durable_request_per_s: Math.round(median(d.agent)),
       js_publish_per_s: Math.round(median(d.publish)),
+      cluster_request_ratio: round(median(clusterRatio)),
+      cluster_raw_request_per_s: Math.round(median(c.raw)),
+      cluster_agent_request_per_s: Math.round(median(c.agent)),
+      cluster_agent_request_p99_ms: round(median(c.agentP99)),
+      cluster_raw_request_p99_ms: round(median(c.rawP99)),
+      cluster_durable_request_to_raw_ratio: round(median(clusterDurableRatio)),
+      cluster_durable_request_per_s: Math.round(median(c.durable)),
       rounds: ROUNDS,
       auth: AUTH,
     }),
@@ -169,21 +204,6 @@ function agentRequest(): Promise<unknown> {
   return link.request("Bench-Responder", CONTENT, { metadata: METADATA, timeoutMs: 5_000 });
 }
 
-async function sequential(
-  n: number,
-  one: (i: number) => Promise<unknown>,
-): Promise<{ rate: number; p99: number }> {
-  const lat = new Float64Array(n);
-  const t0 = performance.now();
-  for (let i = 0; i < n; i++) {
-    const s = performance.now();
-    await one(i);
-    lat[i] = performance.now() - s;
-  }
-  const took = performance.now() - t0;
-  lat.sort();
-  return { rate: (n / took) * 1000, p99: lat[Math.floor(n * 0.99)]! };
-}
 function rawSequential(n: number) {
   return sequential(n, rawRequest);
 }
@@ -216,25 +236,6 @@ async function broadcast(mode: "raw" | "agent", n: number, count: number): Promi
   const rate = (count / (performance.now() - t0)) * 1000;
   await command(peer, { cmd: "drop-receivers" });
   return rate;
-}
-
-function command(child: ChildProcess, c: unknown): Promise<void> {
-  const ready = waitFor(child, (m) => (m as { ready?: boolean }).ready === true);
-  child.send(c as object);
-  return ready;
-}
-
-function waitFor(child: ChildProcess, match: (m: unknown) => boolean): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error("benchmark peer did not answer within 120 s")), 120_000);
-    const on = (m: unknown) => {
-      if (!match(m)) return;
-      clearTimeout(timer);
-      child.off("message", on);
-      resolve();
-    };
-    child.on("message", on);
-  });
 }
 
 function median(xs: number[]): number {

@@ -8,7 +8,11 @@ type Creds = Record<string, string>;
 
 type Command =
   | { cmd: "creds"; creds: Creds }
-  | { cmd: "responders" }
+  /**
+   * The raw and agent responders; `root`: the agent's subject root (default "agents"), its link on
+   * core NATS; `durable`: also an agent of that name on "agents" answering through the log.
+   */
+  | { cmd: "responders"; root?: string; durable?: string }
   | { cmd: "receivers"; mode: "raw" | "agent"; n: number; expect: number }
   | { cmd: "drop-receivers" }
   | { cmd: "teardown" };
@@ -22,13 +26,18 @@ let creds: Creds = {};
 /** An empty creds text: an anonymous connection (the benchmark's BENCH_AUTH=0). */
 const as = (who: string) => (creds[who] ? { credentials: credsText(creds[who]) } : {});
 
+/** The server each connection opened by the current command is on (for the cluster benchmark). */
+const opened: string[] = [];
+
+// Pinned to `url`: the client does not wander to the servers a cluster advertises.
 async function conn(who: string): Promise<NatsConnection> {
-  const nc = await connectNats({ servers: url, ...as(who) });
+  const nc = await connectNats({ servers: url, ...as(who), extra: { ignoreClusterUpdates: true } });
+  opened.push(nc.info?.server_name ?? "?");
   closers.push(() => nc.close());
   return nc;
 }
 
-async function responders(): Promise<void> {
+async function responders(root: string | undefined, durable: string | undefined): Promise<void> {
   const nc = await conn("raw");
   nc.subscribe("bench.raw.request", {
     callback: (_e, m) => {
@@ -42,8 +51,19 @@ async function responders(): Promise<void> {
     agent: { name: "Bench-Responder" },
     logger: silentLogger,
     handlers: { request: (m) => ({ content: m.content, metadata: m.metadata }) },
+    ...(root === undefined ? {} : { root, log: "off" as const }),
   });
   closers.unshift(() => link.close());
+  if (durable !== undefined) {
+    const d = await AgentLink.start({
+      connection: await conn(durable),
+      agent: { name: durable },
+      logger: silentLogger,
+      handlers: { request: (m) => ({ content: m.content, metadata: m.metadata }) },
+    });
+    if (d.stats.memory === null) throw new Error(`${durable} found no log on ${url}`);
+    closers.unshift(() => d.close());
+  }
   await nc.flush();
 }
 
@@ -83,14 +103,14 @@ async function receivers(mode: "raw" | "agent", n: number, expectEach: number): 
 process.on("message", (c: Command) => {
   void (async () => {
     if (c.cmd === "creds") creds = c.creds;
-    else if (c.cmd === "responders") await responders();
+    else if (c.cmd === "responders") await responders(c.root, c.durable);
     else if (c.cmd === "receivers") await receivers(c.mode, c.n, c.expect);
     else if (c.cmd === "drop-receivers") {
       for (const close of receiverClosers.splice(0)) await close();
     } else {
       for (const close of [...receiverClosers.splice(0), ...closers.splice(0)]) await close();
     }
-    send({ ready: true });
+    send({ ready: true, servers: opened.splice(0) });
   })();
 });
 send({ ready: true });
