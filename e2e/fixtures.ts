@@ -5,17 +5,21 @@
 // `next start` with a login token. The worker logs a browser in once (./sign-in.ts) and every
 // context it makes carries that session cookie (`storageState`). `baseURL` comes from the stack.
 // Its subject root is the worker option `subjectRoot` (a project in playwright.config.ts sets
-// another one).
+// another one). With the worker option `natsCluster` (`test.use({ natsCluster: true })` in a spec)
+// the harness server is a three-node cluster instead (test/harness/nats-cluster.ts): everything
+// gets every node's URL, node 0 first, and the log has three replicas.
 //
 // `mesh` (one per test) gives Node-side identities under that root, closed after the test: each
 // link and connection has a credential of its own, and `publishRaw` publishes as the sender its
 // subject names, since the server lets nobody publish in another's name.
+import { dirname } from "node:path";
 import { test as base, expect } from "@playwright/test";
 import { startOfflineModel, type OfflineModel } from "../agents/offline-model";
 import { compose, encodeMessage, subjects, type AgentMessage, type AgentRuntime } from "../lib/protocol";
 import { AgentLink, silentLogger, type AgentLinkOptions, type NatsConnection } from "../lib/transport";
 import { connectNats, credsText } from "../lib/transport/connect";
 import { prepareIdentity } from "../scripts/identity";
+import { startNatsCluster, type NatsClusterHandle } from "../test/harness/nats-cluster";
 import { startNatsServer, type NatsServerHandle, type TestIdentity } from "../test/harness/nats-server";
 import { DashboardPage } from "./dashboard-page";
 import { signIn, type StorageState } from "./sign-in";
@@ -25,9 +29,14 @@ export interface Stack {
   readonly baseURL: string;
   /** The subject root everything in this stack uses. */
   readonly root: string;
+  /** NATS_URL of the agents and the server: one URL, or a cluster's, comma-separated. */
   readonly natsUrl: string;
+  /** NATS_WS_URL of the page: one URL, or a cluster's, comma-separated (node 0 first). */
   readonly wsUrl: string;
+  /** The server; on a cluster its node 0 (credentials from it are good on every node). */
   readonly nats: NatsServerHandle;
+  /** The cluster, with the worker option `natsCluster`; null on a single server. */
+  readonly cluster: NatsClusterHandle | null;
   /** The trust chain and creds files (SWITCHBOARD_DATA_DIR of the agents and `next start`). */
   readonly dataDir: string;
   readonly model: OfflineModel;
@@ -65,6 +74,8 @@ export interface Mesh {
 export interface StackOptions {
   /** SWITCHBOARD_SUBJECT_ROOT for the demo agents, the server and the page (default "agents"). */
   readonly subjectRoot: string;
+  /** Run the stack on a three-node NATS cluster instead of one server (default false). */
+  readonly natsCluster: boolean;
 }
 
 export const test = base.extend<
@@ -72,9 +83,10 @@ export const test = base.extend<
   StackOptions & { stack: Stack }
 >({
   subjectRoot: ["agents", { scope: "worker", option: true }],
+  natsCluster: [false, { scope: "worker", option: true }],
 
   stack: [
-    async ({ subjectRoot, browser }, use) => {
+    async ({ subjectRoot, natsCluster, browser }, use) => {
       const cleanups: (() => Promise<unknown>)[] = [];
       const cleanup = async () => {
         for (const c of cleanups.splice(0).reverse()) await c().catch(() => {});
@@ -84,25 +96,28 @@ export const test = base.extend<
         // The page's origin must be known before the NATS server starts: its WebSocket listener
         // admits that origin only.
         const port = await freePort();
-        const nats = await startNatsServer({ allowedOrigins: [`http://127.0.0.1:${port}`] });
-        cleanups.push(() => nats.stop());
-        await prepareIdentity(nats.dataDir, subjectRoot);
+        const allowedOrigins = [`http://127.0.0.1:${port}`];
+        const cluster = natsCluster
+          ? await startNatsCluster({ allowedOrigins, logRoots: [subjectRoot] })
+          : null;
+        const nats = cluster?.nodes[0] ?? (await startNatsServer({ allowedOrigins }));
+        cleanups.push(() => (cluster ?? nats).stop());
+        const natsUrl = cluster?.url ?? nats.url;
+        const wsUrl = cluster?.wsUrls.join(",") ?? nats.wsUrl;
+        // A cluster's trust chain is its own (`{dataDir}/identity`), shared by every node.
+        const dataDir = cluster === null ? nats.dataDir : dirname(cluster.authority.dir);
+        await prepareIdentity(dataDir, subjectRoot);
         const model = await startOfflineModel({ port: 0, streamDelayMs: 2 });
         cleanups.push(() => model.close());
-        const agents = await startDemoAgents({
-          natsUrl: nats.url,
-          llmBaseUrl: model.url,
-          subjectRoot,
-          dataDir: nats.dataDir,
-        });
+        const agents = await startDemoAgents({ natsUrl, llmBaseUrl: model.url, subjectRoot, dataDir });
         cleanups.push(() => agents.stop());
         const token = dashboardToken();
         const next = await startNext({
           port,
-          dataDir: nats.dataDir,
+          dataDir,
           dashboardToken: token,
-          wsUrl: nats.wsUrl,
-          natsUrl: nats.url,
+          wsUrl,
+          natsUrl,
           llmBaseUrl: model.url,
           subjectRoot,
         });
@@ -110,10 +125,11 @@ export const test = base.extend<
         stack = {
           baseURL: next.baseURL,
           root: subjectRoot,
-          natsUrl: nats.url,
-          wsUrl: nats.wsUrl,
+          natsUrl,
+          wsUrl,
           nats,
-          dataDir: nats.dataDir,
+          cluster,
+          dataDir,
           model,
           agents,
           next: next.process,

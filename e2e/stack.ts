@@ -183,9 +183,12 @@ export interface NextServerOptions {
   dataDir: string;
   /** The one-time login token (DASHBOARD_TOKEN); `/login?token=` exchanges it for the session. */
   dashboardToken: string;
-  /** What the page connects to (NATS_WS_URL). */
+  /** What the page connects to (NATS_WS_URL): one URL, or a cluster's, comma-separated. */
   wsUrl: string;
-  /** What the server's own agents connect to (NATS_URL); without it they would join 127.0.0.1:4222. */
+  /**
+   * What the server's own agents connect to (NATS_URL; one URL or a cluster's, comma-separated);
+   * without it they would join 127.0.0.1:4222.
+   */
   natsUrl: string;
   /** The LLM for server agents and the browser agents' proxy (LLM_BASE_URL); unset: the server's default. */
   llmBaseUrl?: string;
