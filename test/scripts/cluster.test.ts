@@ -11,7 +11,7 @@ import { jetstreamManager } from "@nats-io/jetstream";
 import { DEFAULTS } from "../../lib/config";
 import { IdentityAuthority } from "../../lib/identity";
 import { logLayout } from "../../lib/protocol";
-import { connectNats, credsText } from "../../lib/transport/connect";
+import { connectNats, credsText, pushAccount } from "../../lib/transport/connect";
 import {
   busyPorts,
   clusterPorts,
@@ -177,6 +177,39 @@ describe("npm run cluster's nodes on random ports", () => {
       await a.close();
       await c.close();
     }
+  });
+
+  it("applies a revocation pushed to one node on every node (each node resolves the account)", async () => {
+    const creds = (
+      await authority.mint({
+        role: "agent",
+        name: "Revokee",
+        runtime: "process",
+        root: "agents",
+        ttlMs: 60_000,
+      })
+    ).creds!;
+    const [first, , last] = clusterUrls(ports).natsUrl.split(",");
+    const onLast = await connectNats({
+      servers: last!,
+      credentials: credsText(creds),
+      extra: { maxReconnectAttempts: 0, ignoreClusterUpdates: true },
+    });
+    expect(await authority.revoke("Revokee")).toHaveLength(1);
+    await pushAccount(
+      first!,
+      await authority.systemCreds(),
+      authority.accountPublicKey,
+      authority.accountJwt,
+    );
+    const closedWith = await Promise.race([
+      onLast.closed(),
+      new Promise((r) => setTimeout(() => r("still open"), 5_000)),
+    ]);
+    expect(closedWith).toBeInstanceOf(Error);
+    await expect(
+      connectNats({ servers: last!, credentials: credsText(creds), extra: { maxReconnectAttempts: 0 } }),
+    ).rejects.toThrow();
   });
 
   it("refuses to start a second cluster on ports in use, naming them", async () => {
