@@ -215,21 +215,25 @@ export async function startCluster(o: StartClusterOptions): Promise<RunningClust
 
 /**
  * prepareLog on a cluster: right after the meta leader is elected, the first stream create can
- * still time out while the leader settles, so it is tried again for up to `timeoutMs`.
+ * still time out while the leader settles, and on a restart each stream waits for its own leader
+ * (measured: up to ~17 s after the nodes started, with 2.9.10), so it is tried again for up to
+ * `timeoutMs`. `onRetry` hears the first failure (to say why the start pauses).
  */
 export async function prepareClusterLog(
   url: string,
   authority: IdentityAuthority,
   root: string,
   limits: LogLimits,
-  timeoutMs = 20_000,
+  timeoutMs = 45_000,
+  onRetry?: (why: string) => void,
 ): Promise<LogReady> {
   const deadline = Date.now() + timeoutMs;
-  for (;;) {
+  for (let attempt = 0; ; attempt++) {
     try {
       return await prepareLog(url, authority, root, limits);
     } catch (e) {
       if (!(e instanceof LogSetupError) || Date.now() > deadline) throw e;
+      if (attempt === 0) onRetry?.(e.message);
       await sleep(250);
     }
   }
@@ -271,6 +275,10 @@ async function main(): Promise<void> {
     console.error(`[cluster] ${message}`);
     void (cluster?.stop() ?? Promise.resolve()).then(() => process.exit(1));
   };
+  // From the start: a Ctrl-C while the log waits for its leaders must stop the nodes too.
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.on(signal, () => void (cluster?.stop() ?? Promise.resolve()).then(() => process.exit(0)));
+  }
   try {
     cluster = await startCluster({
       dataDir,
@@ -282,7 +290,14 @@ async function main(): Promise<void> {
     });
     console.log(`[cluster] ${ports.length} nodes routed, JetStream leader elected in ${cluster.readyMs} ms`);
     const limits = { maxAgeMs: config.logMaxAgeMs, maxBytes: config.logMaxBytes };
-    const held = await prepareClusterLog(cluster.natsUrl, authority, config.subjectRoot, limits);
+    const held = await prepareClusterLog(
+      cluster.natsUrl,
+      authority,
+      config.subjectRoot,
+      limits,
+      undefined,
+      (why) => console.log(`[cluster] the log is not ready yet (${why}); waiting for its leaders`),
+    );
     console.log(`[cluster] log: ${held.layout.stream} holds ${heldText(held)}, on ${held.replicas} replicas`);
   } catch (e) {
     fail(e instanceof Error ? e.message : String(e));
@@ -300,10 +315,6 @@ async function main(): Promise<void> {
       `  node logs and JetStream: ${join(dataDir, "cluster")}/node-{0,1,2}. Ctrl-C stops the nodes.`,
     ].join("\n"),
   );
-  const running = cluster;
-  for (const signal of ["SIGINT", "SIGTERM"] as const) {
-    process.on(signal, () => void running.stop().then(() => process.exit(0)));
-  }
 }
 
 const entry = process.argv[1];

@@ -95,7 +95,11 @@ async function main(): Promise<void> {
   // The log (every message under the root, kept LOG_MAX_AGE_MS / LOG_MAX_BYTES): made on first
   // run, its limits updated on every start. Without it agents fall back to at-most-once.
   const limits = { maxAgeMs: config.logMaxAgeMs, maxBytes: config.logMaxBytes };
-  const held = await (clustered ? prepareClusterLog : prepareLog)(natsUrl, authority, root, limits);
+  const held = clustered
+    ? await prepareClusterLog(natsUrl, authority, root, limits, undefined, (why) =>
+        console.log(`[start] the log is not ready yet (${why}); waiting for its leaders`),
+      )
+    : await prepareLog(natsUrl, authority, root, limits);
   const kept = `kept ${duration(limits.maxAgeMs)}, up to ${Math.round(limits.maxBytes / 2 ** 20)} MB`;
   const copies = held.replicas > 1 ? `, ${held.replicas} replicas` : "";
   console.log(

@@ -171,8 +171,14 @@ describe("npm run cluster's nodes on random ports", () => {
         c.subscribe("agents.all.tester", { callback: (_e, m) => resolve(m.string()) }),
       );
       await c.flush();
-      a.publish("agents.all.tester", "across");
-      expect(await got).toBe("across");
+      // The subscription's interest reaches the other node over the route a moment later: until
+      // then a publish there has nobody to go to, so publish until it arrives.
+      const again = setInterval(() => a.publish("agents.all.tester", "across"), 100);
+      try {
+        expect(await got).toBe("across");
+      } finally {
+        clearInterval(again);
+      }
     } finally {
       await a.close();
       await c.close();
