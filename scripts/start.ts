@@ -8,7 +8,7 @@
 // `npm run cluster` (scripts/cluster.ts) instead, and hands every part the lists of its URLs.
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, openSync } from "node:fs";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { readConfig } from "../lib/config";
 import { IdentityAuthority, saveDashboardToken } from "../lib/identity";
 import { RegistryWatcher } from "../lib/transport";
@@ -57,16 +57,17 @@ async function main(): Promise<void> {
       mkdirSync(dataDir, { recursive: true });
       const dropped = authority.compactIssued();
       if (dropped > 0) console.log(`[start] dropped ${dropped} expired credentials from the issued log`);
+      const nodeLogs = join(dataDir, "cluster", "node-*", "nats-server.log");
       cluster = await startCluster({
         dataDir,
         authConfigPath: authority.serverConfigPath,
         origins: dashboardOrigins(dashboardPort),
         ports,
         log: (line) => console.log(`[start] ${line}`),
-        onGiveUp: (why) => fail(`${why}; see .data/cluster/node-*/nats-server.log`),
+        onGiveUp: (why) => fail(`${why}; see ${nodeLogs}`),
       });
       console.log(
-        `[start] nats cluster of ${ports.length} ready in ${cluster.readyMs} ms: ${natsUrl}, ${natsWsUrl}, monitoring ${cluster.monitorUrls.join(",")} (logs: .data/cluster/node-*/nats-server.log)`,
+        `[start] nats cluster of ${ports.length} ready in ${cluster.readyMs} ms: ${natsUrl}, ${natsWsUrl}, monitoring ${cluster.monitorUrls.join(",")} (logs: ${nodeLogs})`,
       );
     }
   } else if (await isPortInUse(NATS_HOST, NATS_PORT)) {
