@@ -1,10 +1,12 @@
 // What the mesh survives on a three-node cluster (what the README's Cluster section promises):
 // one node down, links fail over and durable delivery goes on (the log keeps a quorum of 2 of 3);
 // two down, JetStream has no quorum, so sends wait in each link's outbox and arrive once a second
-// node is back, while core messaging between clients of the surviving node still works.
+// node is back, while core messaging between clients of the surviving node still works. And a
+// log update made while a node is down (npm start restarting) keeps the log's three copies.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { DirectMessage } from "../../lib/protocol";
-import { AgentLink, silentLogger, type NatsConnection } from "../../lib/transport";
+import { DEFAULTS } from "../../lib/config";
+import { logLayout, type DirectMessage } from "../../lib/protocol";
+import { AgentLink, ensureLog, replicasFor, silentLogger, type NatsConnection } from "../../lib/transport";
 import { connectNats, credsText } from "../../lib/transport/connect";
 import { startNatsCluster, type NatsClusterHandle } from "../harness/nats-cluster";
 import { eventually, sleep } from "../helpers";
@@ -87,4 +89,34 @@ describe("the mesh on a three-node cluster", () => {
     expect(got).toEqual(["0", "1", "2", "3", "4"]);
     expect(sender.stats.memory!.outbox.waiting).toBe(0);
   }, 120_000);
+
+  it("keeps the log's three copies when it is updated while a node is down", async () => {
+    await cluster.nodes[2]!.kill();
+    const admin = await cluster.authority.mint({
+      role: "admin",
+      name: "admin",
+      root: "agents",
+      ttlMs: 60_000,
+    });
+    // The survivors stop advertising the dead node within a moment; then replicasFor says 2.
+    let nc: NatsConnection | undefined;
+    for (let i = 0; i < 40; i++) {
+      await nc?.close();
+      nc = await connectNats({ servers: cluster.nodes[0]!.url, credentials: credsText(admin.creds!) });
+      if (replicasFor(nc) === 2) break;
+      await sleep(250);
+    }
+    open.push(nc!);
+    expect(replicasFor(nc!)).toBe(2);
+    const limits = { maxAgeMs: DEFAULTS.logMaxAgeMs, maxBytes: DEFAULTS.logMaxBytes };
+    // Until the survivors have re-elected the leaders the dead node held, the update may time out.
+    const update = async (attempt = 0): ReturnType<typeof ensureLog> =>
+      ensureLog(nc!, logLayout("agents"), limits).catch(async (e: unknown) => {
+        if (attempt >= 40) throw e;
+        await sleep(250);
+        return update(attempt + 1);
+      });
+    const { log, members, handled } = await update();
+    expect([log, members, handled].map((i) => i.config.num_replicas)).toEqual([3, 3, 3]);
+  }, 40_000);
 });
