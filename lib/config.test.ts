@@ -28,6 +28,7 @@ describe("readConfig", () => {
   const good: Record<ConfigVariable, [string, keyof typeof DEFAULTS, unknown]> = {
     NATS_URL: ["nats://10.0.0.2:4333", "natsUrl", "nats://10.0.0.2:4333"],
     NATS_WS_URL: ["wss://nats.example.com:443", "natsWsUrl", "wss://nats.example.com:443"],
+    NATS_CLUSTER_NODES: ["3", "natsClusterNodes", 3],
     NATS_MONITOR_URL: ["http://10.0.0.2:8222", "natsMonitorUrl", "http://10.0.0.2:8222"],
     SWITCHBOARD_SUBJECT_ROOT: ["team1.agents", "subjectRoot", "team1.agents"],
     LLM_BASE_URL: ["https://llm.example.com/v1", "llmBaseUrl", "https://llm.example.com/v1"],
@@ -113,6 +114,8 @@ describe("readConfig", () => {
     ["NATS_URL", "nats://", /^NATS_URL must be/],
     ["NATS_WS_URL", "127.0.0.1:9222", /^NATS_WS_URL must be a ws or wss URL/], // wsconnect: wss://...:443
     ["NATS_WS_URL", "nats://127.0.0.1:4222", /^NATS_WS_URL must be/],
+    ["NATS_CLUSTER_NODES", "2", /^NATS_CLUSTER_NODES must be 1 \(one nats-server\) or 3 .*, got "2"$/],
+    ["NATS_CLUSTER_NODES", "three", /^NATS_CLUSTER_NODES must be 1/],
     [
       "NATS_URL",
       "nats://10.0.0.1:4222,http://10.0.0.2:4222",

@@ -23,6 +23,7 @@ export const DEFAULTS = {
   natsUrl: "nats://127.0.0.1:4222",
   natsWsUrl: "ws://127.0.0.1:9222",
   natsMonitorUrl: "http://127.0.0.1:8222",
+  natsClusterNodes: 1,
   subjectRoot: DEFAULT_ROOT,
   llmBaseUrl: "http://localhost:1234/v1",
   llmModel: undefined,
@@ -162,6 +163,13 @@ export const Config = z
     NATS_URL: setting(urls(["nats", "tls"], DEFAULTS.natsUrl, "nats"), DEFAULTS.natsUrl),
     NATS_WS_URL: setting(urls(["ws", "wss"], DEFAULTS.natsWsUrl), DEFAULTS.natsWsUrl),
     NATS_MONITOR_URL: setting(url(["http", "https"], DEFAULTS.natsMonitorUrl), DEFAULTS.natsMonitorUrl),
+    // 1 or 3: Raft needs a majority, so two nodes survive nothing more than one does.
+    NATS_CLUSTER_NODES: setting(
+      z
+        .enum(["1", "3"], { error: "must be 1 (one nats-server) or 3 (a three-node cluster)" })
+        .transform(Number),
+      DEFAULTS.natsClusterNodes,
+    ),
     SWITCHBOARD_SUBJECT_ROOT: setting(subjectRoot, DEFAULTS.subjectRoot),
     LLM_BASE_URL: setting(url(["http", "https"], DEFAULTS.llmBaseUrl), DEFAULTS.llmBaseUrl),
     LLM_MODEL: optionalSetting(z.string()),
@@ -236,6 +244,8 @@ export const Config = z
     natsWsUrl: e.NATS_WS_URL,
     /** nats-server's monitoring endpoint (doctor's JetStream check). */
     natsMonitorUrl: e.NATS_MONITOR_URL,
+    /** How many nats-servers `npm start` runs here: 1, or 3 as a cluster (scripts/cluster.ts). */
+    natsClusterNodes: e.NATS_CLUSTER_NODES,
     /** The subject root of the whole mesh. */
     subjectRoot: e.SWITCHBOARD_SUBJECT_ROOT,
     /** An OpenAI-compatible server (LM Studio by default). */

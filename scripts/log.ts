@@ -31,6 +31,8 @@ export interface LogReady {
   readonly bytes: number;
   /** The members stream: one presence per (name, runtime). */
   readonly members: number;
+  /** Copies of each stream: 3 on a cluster, 1 on a single server (lib/transport `replicasFor`). */
+  readonly replicas: number;
 }
 
 /** Runs `body` on a connection as `admin` of `root`, closed afterwards. */
@@ -71,6 +73,7 @@ export async function prepareLog(
         messages: log.state.messages,
         bytes: log.state.bytes,
         members: members.state.messages,
+        replicas: log.config.num_replicas,
       };
     });
   } catch (e) {

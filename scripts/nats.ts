@@ -39,26 +39,68 @@ export function dashboardOrigins(port: number): string[] {
   return [`http://127.0.0.1:${port}`, `http://localhost:${port}`];
 }
 
+/** The ports of one nats-server on this machine (a cluster's node has its own set). */
+export interface NodePorts {
+  readonly client: number;
+  readonly ws: number;
+  readonly monitor: number;
+}
+
+/** What sets a node of a cluster on this machine apart (scripts/cluster.ts): name, ports, routes. */
+export interface NodeSettings {
+  /** Unique in the cluster: JetStream's Raft groups tell their peers apart by it. */
+  readonly serverName: string;
+  readonly ports: NodePorts;
+  /** Config text appended after the repo's: the `cluster { ... }` block. */
+  readonly extra: string;
+}
+
 /**
- * The repo's nats-server.conf for this installation, written to `{dataDir}/nats-server.conf`:
- * its `allowed_origins` line set to `origins`, its JetStream store under `dataDir`, and the trust
- * chain's settings (operator, system account, account resolver) appended. Returns the path.
+ * The repo's nats-server.conf (`base`) made concrete: its `allowed_origins` line set to `origins`,
+ * its JetStream store at `storeDir`, and for a cluster's node its name and listeners moved to the
+ * node's (the rest, limits and auth, stays the same on every node). Pure, for tests.
  */
-export function renderNatsConfig(
-  dataDir: string,
-  authConfigPath: string,
+export function natsConfigText(
+  base: string,
+  storeDir: string,
   origins: readonly string[],
+  node?: NodeSettings,
 ): string {
-  const base = readFileSync(join(REPO_ROOT, "nats-server.conf"), "utf8");
-  const text = base
+  let text = base
     .replace(
       /^(\s*)allowed_origins:.*$/m,
       (_l, indent: string) => `${indent}allowed_origins: ${JSON.stringify(origins)}`,
     )
     .replace(
       /^(\s*)store_dir:.*$/m,
-      (_l, indent: string) => `${indent}store_dir: ${JSON.stringify(join(dataDir, "jetstream"))}`,
+      (_l, indent: string) => `${indent}store_dir: ${JSON.stringify(storeDir)}`,
     );
+  if (node !== undefined) {
+    const { client, ws, monitor } = node.ports;
+    text = text
+      .replace(/^server_name:.*$/m, `server_name: ${node.serverName}`)
+      .replace(/^listen:.*$/m, `listen: ${NATS_HOST}:${client}`)
+      .replace(/^http:.*$/m, `http: ${NATS_HOST}:${monitor}`)
+      // The only indented `listen` before any cluster block: the websocket one.
+      .replace(/^(\s+)listen:.*$/m, (_l, indent: string) => `${indent}listen: "${NATS_HOST}:${ws}"`);
+    text = `${text}\n${node.extra}\n`;
+  }
+  return text;
+}
+
+/**
+ * The repo's nats-server.conf for this installation, written to `{dataDir}/nats-server.conf`
+ * (natsConfigText, with the JetStream store under `dataDir`), the trust chain's settings (operator,
+ * system account, account resolver) appended. Returns the path. `node`: a cluster's node.
+ */
+export function renderNatsConfig(
+  dataDir: string,
+  authConfigPath: string,
+  origins: readonly string[],
+  node?: NodeSettings,
+): string {
+  const base = readFileSync(join(REPO_ROOT, "nats-server.conf"), "utf8");
+  const text = natsConfigText(base, join(dataDir, "jetstream"), origins, node);
   const path = join(dataDir, "nats-server.conf");
   mkdirSync(dataDir, { recursive: true });
   writeFileSync(

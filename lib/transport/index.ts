@@ -38,5 +38,5 @@ export type { RejectCounts } from "./rejections";
 export type { NatsConnection } from "@nats-io/nats-core";
 export { LogReader, type LogBounds, type LoggedMessage } from "./log/reader";
 export { OutboxFullError, type OutboxStats } from "./log/outbox";
-export { ensureLog, forgetMember, DUPLICATE_WINDOW_MS, type LogLimits } from "./log/streams";
+export { ensureLog, forgetMember, replicasFor, DUPLICATE_WINDOW_MS, type LogLimits } from "./log/streams";
 export type { MemoryStats } from "./link/memory";

@@ -2,8 +2,9 @@
  * `switchboard doctor`: is this machine ready? Checks, in order, that the CLI's credential is
  * usable (./doctor-identity.ts), that NATS takes it over TCP and that the WebSocket listener (the
  * dashboard's way in) answers and wants credentials, that JetStream is on with room on its disk
- * (./doctor-jetstream.ts, from the monitoring endpoint) and the log exists for the root with its
- * limits, that an OpenAI-compatible LLM lists models
+ * (./doctor-jetstream.ts, from the monitoring endpoint; on a cluster also its name, size and meta
+ * leader) and the log exists for the root with its limits (on a cluster: its copies, and whether
+ * they are current), that an OpenAI-compatible LLM lists models
  * and completes a prompt, and that an agent started here answers a request. One line per check,
  * with a `fix:` line under each failure (and under a warning: a passing check that has a fix).
  * `runDoctor` does the checking, `printCheck` the printing.
@@ -348,7 +349,7 @@ export const doctor: Command = {
   usage: [
     "doctor [--ws URL] [--monitor URL] [--llm URL] [--model NAME]",
     `  --ws URL      NATS WebSocket URL (default NATS_WS_URL or ${DEFAULTS.natsWsUrl})`,
-    `  --monitor URL nats-server's monitoring endpoint (default NATS_MONITOR_URL or ${DEFAULTS.natsMonitorUrl})`,
+    `  --monitor URL nats-server's monitoring endpoint (default NATS_MONITOR_URL or ${DEFAULTS.natsMonitorUrl}; on a cluster, any node's)`,
     `  --llm URL     OpenAI-compatible base URL (default LLM_BASE_URL or ${DEFAULTS.llmBaseUrl})`,
     "  --model NAME  model for the test completion (default LLM_MODEL or the first listed)",
   ],

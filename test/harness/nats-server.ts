@@ -30,6 +30,8 @@ export interface NatsServerHandle {
   readonly dataDir: string;
   /** The trust chain (undefined with `auth: false`). */
   readonly authority: IdentityAuthority | undefined;
+  /** Whether the process is up (started, and neither killed nor exited). */
+  readonly running: boolean;
   /** A creds file's text for `who` on the default root (throws with `auth: false`). */
   credentials(who: TestIdentity): Promise<string>;
   /** Stop the process (default SIGKILL); resolves once it has exited. Keeps the temp dir for restart(). */

@@ -12,7 +12,10 @@ export interface LogLimits {
   readonly maxAgeMs: number;
   /** What the log may hold (bytes); past it the oldest messages go. */
   readonly maxBytes: number;
-  /** Copies of each stream (JetStream replicas); default: `replicasFor` the connection's server. */
+  /**
+   * Copies of each stream (JetStream replicas); default: `replicasFor` the connection's server,
+   * and never fewer than an existing stream keeps (see `upsert`).
+   */
   readonly replicas?: number;
 }
 
@@ -42,7 +45,8 @@ export async function ensureLog(
 ): Promise<{ log: StreamInfo; members: StreamInfo; handled: StreamInfo }> {
   const jsm = await jetstreamManager(nc, { checkAPI: false });
   const num_replicas = limits.replicas ?? replicasFor(nc);
-  const log = await upsert(jsm, {
+  const keepMore = limits.replicas === undefined;
+  const log = await upsert(jsm, keepMore, {
     num_replicas,
     name: layout.stream,
     subjects: [...layout.subjects],
@@ -54,7 +58,7 @@ export async function ensureLog(
     duplicate_window: Math.min(DUPLICATE_WINDOW_MS, limits.maxAgeMs) * NS_PER_MS,
     allow_direct: true,
   });
-  const members = await upsert(jsm, {
+  const members = await upsert(jsm, keepMore, {
     num_replicas,
     name: layout.members,
     subjects: [...layout.memberSubjects],
@@ -64,7 +68,7 @@ export async function ensureLog(
     max_bytes: MEMBERS_MAX_BYTES,
     allow_direct: true,
   });
-  const handled = await upsert(jsm, {
+  const handled = await upsert(jsm, keepMore, {
     num_replicas,
     name: layout.handled,
     subjects: [...layout.handledSubjects],
@@ -87,16 +91,20 @@ type Config = Parameters<Manager["streams"]["add"]>[0] & { name: string };
  * existing stream's max_bytes again, so a second start with a 1 GiB log under a 2 GB store is
  * refused "insufficient storage resources" (10047) instead of "already in use"
  * (nats-io/nats-server#3321).
+ *
+ * `keepMore`: an existing stream keeps its replicas when it has more than `config` asks. A node of
+ * a three-node cluster that is down when the log is updated (a restart of `npm start`) leaves the
+ * others advertising two servers, so `replicasFor` says 2: without this, the update would drop
+ * the log's third copy (measured on 2.9.10) and one more failure would stop it.
  */
-async function upsert(jsm: Manager, config: Config): Promise<StreamInfo> {
-  const exists = await jsm.streams.info(config.name).then(
-    () => true,
-    (e: unknown) => {
-      if (/not found/i.test((e as Error).message)) return false;
-      throw e;
-    },
-  );
-  return exists ? jsm.streams.update(config.name, config) : jsm.streams.add(config);
+async function upsert(jsm: Manager, keepMore: boolean, config: Config): Promise<StreamInfo> {
+  const existing = await jsm.streams.info(config.name).catch((e: unknown) => {
+    if (/not found/i.test((e as Error).message)) return null;
+    throw e;
+  });
+  if (existing === null) return jsm.streams.add(config);
+  const replicas = Math.max(config.num_replicas ?? 1, keepMore ? existing.config.num_replicas : 0);
+  return jsm.streams.update(config.name, { ...config, num_replicas: replicas });
 }
 
 /** Removes every presence of `name` from the members stream: the mesh no longer knows it. */
