@@ -25,8 +25,13 @@ describe("the cluster harness", () => {
         ncC.subscribe("agents.all.tester", { callback: (_e, m) => resolve(m.string()) }),
       );
       await ncC.flush();
-      ncA.publish("agents.all.tester", "across the cluster");
-      expect(await got).toBe("across the cluster");
+      // Node C's interest reaches A over the route a moment after C has it: publish until it lands.
+      const timer = setInterval(() => ncA.publish("agents.all.tester", "across the cluster"), 50);
+      try {
+        expect(await got).toBe("across the cluster");
+      } finally {
+        clearInterval(timer);
+      }
       expect(ncA.info?.cluster).toBe("switchboard");
       const admin = await cluster.authority.mint({
         role: "admin",
