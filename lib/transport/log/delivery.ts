@@ -26,6 +26,17 @@ const ACK_WAIT_MS = 10_000;
 /** Messages pulled ahead per consumer. */
 const PULL_AHEAD = 256;
 const NS_PER_MS = 1_000_000;
+/**
+ * The server confirms a waiting pull this often; two missed in a row and the pull is taken as
+ * lost. On a cluster a consumer's leader can move (its node died) while our connection stays up:
+ * the new leader knows nothing of our pending pull, and with the client's default (half the 30 s
+ * pull expiry) an agent heard nothing for 30 s (measured in test/transport/cluster.test.ts).
+ */
+const HEARTBEAT_MS = 1_000;
+/** Pause between attempts to pull again after the pull was lost. */
+const REPULL_MS = 100;
+/** How long a JetStream API call may take; during a leader election one can hang to this. */
+const API_TIMEOUT_MS = 1_000;
 
 export interface Delivered {
   readonly kind: DeliveryKind;
@@ -48,7 +59,8 @@ export interface DeliveryOptions {
 }
 
 export class Delivery {
-  private readonly running: ConsumerMessages[] = [];
+  private readonly running = new Map<DeliveryKind, ConsumerMessages>();
+  private readonly restarting = new Set<DeliveryKind>();
   private stopped = false;
 
   private constructor(private readonly o: DeliveryOptions) {}
@@ -57,6 +69,7 @@ export class Delivery {
   static async start(o: DeliveryOptions): Promise<Delivery> {
     const d = new Delivery(o);
     await Promise.all(o.kinds.map((kind) => d.consume(kind)));
+    void d.followConnection();
     return d;
   }
 
@@ -64,7 +77,7 @@ export class Delivery {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    await Promise.all(this.running.map((m) => m.close().catch(() => {})));
+    await Promise.all([...this.running.values()].map((m) => m.close().catch(() => {})));
   }
 
   private async consume(kind: DeliveryKind): Promise<void> {
@@ -74,12 +87,59 @@ export class Delivery {
     // An existing consumer keeps its place in the queue (and its start time cannot change).
     const existing = await jsm.consumers.info(layout.stream, durable).catch(() => null);
     if (existing === null) await this.create(jsm, kind, durable);
-    const consumer = await jetstream(nc, { checkAPI: false }).consumers.get(layout.stream, durable);
+    await this.pull(kind);
+  }
+
+  private async pull(kind: DeliveryKind): Promise<void> {
+    const { nc, layout, name } = this.o;
+    const js = jetstream(nc, { checkAPI: false, timeout: API_TIMEOUT_MS });
+    const consumer = await js.consumers.get(layout.stream, layout.consumer(kind, name));
     const messages = await consumer.consume({
       max_messages: PULL_AHEAD,
+      idle_heartbeat: HEARTBEAT_MS,
       callback: (m) => this.take(kind, m),
     });
-    this.running.push(messages);
+    this.running.set(kind, messages);
+    void (async () => {
+      for await (const s of messages.status()) {
+        if (s.type === "heartbeats_missed") return this.repull(kind, `${s.count} heartbeats missed`);
+      }
+    })().catch(() => {});
+  }
+
+  /**
+   * The client's own recovery (after a reconnect or missed heartbeats: a consumer info, then a
+   * new pull) waits the whole pull expiry (30 s) after an info that fails, and one fails while a
+   * consumer's replicas elect a new leader: an agent whose node died heard nothing for 30 s
+   * (measured on a three-node cluster). So a lost pull is replaced here, retried every 100 ms.
+   */
+  private async repull(kind: DeliveryKind, why: string): Promise<void> {
+    if (this.stopped || this.restarting.has(kind)) return;
+    this.restarting.add(kind);
+    try {
+      await this.running.get(kind)?.close().catch(() => {});
+      this.running.delete(kind);
+      for (let attempt = 0; !this.stopped && !this.o.nc.isClosed(); attempt++) {
+        try {
+          await this.pull(kind);
+          if (this.stopped) await this.running.get(kind)?.close().catch(() => {});
+          return;
+        } catch (e) {
+          if (attempt === 0) this.o.log.warn(`pulling ${kind} again (${why}): ${(e as Error).message}`);
+          await new Promise((r) => setTimeout(r, REPULL_MS));
+        }
+      }
+    } finally {
+      this.restarting.delete(kind);
+    }
+  }
+
+  /** After a reconnect the pulls made on the old connection are gone: pull again. */
+  private async followConnection(): Promise<void> {
+    for await (const s of this.o.nc.status()) {
+      if (this.stopped) return;
+      if (s.type === "reconnect") for (const kind of this.o.kinds) void this.repull(kind, "reconnected");
+    }
   }
 
   private async create(jsm: JetStreamManager, kind: DeliveryKind, durable: string): Promise<void> {
