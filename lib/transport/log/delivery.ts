@@ -117,12 +117,19 @@ export class Delivery {
     if (this.stopped || this.restarting.has(kind)) return;
     this.restarting.add(kind);
     try {
-      await this.running.get(kind)?.close().catch(() => {});
+      await this.running
+        .get(kind)
+        ?.close()
+        .catch(() => {});
       this.running.delete(kind);
       for (let attempt = 0; !this.stopped && !this.o.nc.isClosed(); attempt++) {
         try {
           await this.pull(kind);
-          if (this.stopped) await this.running.get(kind)?.close().catch(() => {});
+          if (this.stopped)
+            await this.running
+              .get(kind)
+              ?.close()
+              .catch(() => {});
           return;
         } catch (e) {
           if (attempt === 0) this.o.log.warn(`pulling ${kind} again (${why}): ${(e as Error).message}`);

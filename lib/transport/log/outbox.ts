@@ -170,14 +170,20 @@ export class Outbox {
     e.acked = true;
     this.counts.stored++;
     this.bytes -= e.data.length;
-    this.retryMs = RETRY_MS;
     while (this.head < this.queue.length && this.queue[this.head]!.acked) this.head++;
     if (this.head > 1024 && this.head * 2 > this.queue.length) {
       this.queue.splice(0, this.head);
       this.next -= this.head;
       this.head = 0;
     }
-    if (this.queue.length === this.head) this.wakeIdle();
+    // The pause between rounds goes back to its shortest only once everything is stored: while
+    // the server stores some and refuses others (a JetStream leader being elected answers "no
+    // responders" at once), a reset per stored message made rounds of 256 follow each other every
+    // 100 ms (130,000 resends for 2,000 messages through one node's kill on a cluster, measured).
+    if (this.queue.length === this.head) {
+      this.retryMs = RETRY_MS;
+      this.wakeIdle();
+    }
     this.pump();
   }
 
