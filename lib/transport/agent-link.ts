@@ -402,7 +402,10 @@ export class AgentLink implements AsyncDisposable {
 
   /** A task or a cancel from the log; false while closing (it is delivered again, to a replica or later). */
   private delivered(d: Delivered): boolean {
-    if (this.state !== "open") return false;
+    // Cancels are taken while starting too (they are drained before any task is delivered, and
+    // only remembered: nothing is sent); a task waits until the link can answer it.
+    const taking = this.state === "open" || (this.state === "starting" && d.kind === "cancel");
+    if (!taking) return false;
     this.received++;
     const m = this.inbound.decode(d.kind, d.subject, d.data);
     if (m === null || !this.memory!.firstDelivery(m.id)) return true;

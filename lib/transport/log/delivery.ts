@@ -21,6 +21,8 @@ import {
 import type { DeliveryKind, LogLayout } from "../../protocol";
 import type { Logger } from "../logger";
 
+/** How long a returning agent waits for the cancels queued for it before taking tasks. */
+const DRAIN_MS = 2_000;
 /** A delivered message the link did not acknowledge within this is delivered again. */
 const ACK_WAIT_MS = 10_000;
 /** Messages pulled ahead per consumer. */
@@ -68,9 +70,26 @@ export class Delivery {
   /** Creates (or finds) the agent's consumers and starts pulling. */
   static async start(o: DeliveryOptions): Promise<Delivery> {
     const d = new Delivery(o);
-    await Promise.all(o.kinds.map((kind) => d.consume(kind)));
+    // Cancels first, and taken before any task: a task canceled while the agent was away must
+    // find its cancel already here, or it would start before its cancel arrives (seen in CI).
+    const cancels = o.kinds.filter((k) => k === "cancel");
+    await Promise.all(cancels.map((kind) => d.consume(kind)));
+    for (const kind of cancels) await d.drained(kind, DRAIN_MS);
+    await Promise.all(o.kinds.filter((k) => k !== "cancel").map((kind) => d.consume(kind)));
     void d.followConnection();
     return d;
+  }
+
+  /** Resolves once the consumer of `kind` has nothing left to deliver (or after `withinMs`). */
+  private async drained(kind: DeliveryKind, withinMs: number): Promise<void> {
+    const { nc, layout, name } = this.o;
+    const jsm = await jetstreamManager(nc, { checkAPI: false, timeout: API_TIMEOUT_MS });
+    const deadline = Date.now() + withinMs;
+    while (Date.now() < deadline && !this.stopped) {
+      const info = await jsm.consumers.info(layout.stream, layout.consumer(kind, name)).catch(() => null);
+      if (info !== null && info.num_pending === 0 && info.num_ack_pending === 0) return;
+      await new Promise((r) => setTimeout(r, 20));
+    }
   }
 
   /** Stops pulling; what was pulled but not taken is delivered again (to a replica, or later). */
