@@ -407,7 +407,12 @@ export class AgentLink implements AsyncDisposable {
     const taking = this.state === "open" || (this.state === "starting" && d.kind === "cancel");
     if (!taking) return false;
     this.received++;
-    const m = this.inbound.decode(d.kind, d.subject, d.data);
+    // A cancel's bytes also came live on the core subscription, which counted anything wrong
+    // with them: this copy is dropped quietly (one bad message, one count).
+    const m =
+      d.kind === "cancel"
+        ? this.inbound.quietly(d.kind, d.subject, d.data)
+        : this.inbound.decode(d.kind, d.subject, d.data);
     if (m === null || !this.memory!.firstDelivery(m.id)) return true;
     if (m.type === "cancel") return (this.dispatcher.dispatch(m, d.subject), true);
     // Everything else from the consumers is a task (their filters are the task subjects).

@@ -38,6 +38,17 @@ export class InboundCheck {
     return this.check(kind, subject, decoded.message);
   }
 
+  /**
+   * As decode, but nothing is counted or logged: for a second copy of bytes that also arrive on a
+   * subscription that counts them (a cancel comes live to every replica and again from the log).
+   */
+  quietly(kind: Inbound, subject: string, data: Uint8Array): AgentMessage | null {
+    const decoded = decodeMessage(data, this.o.maxMessageBytes);
+    if (!decoded.ok) return null;
+    const m = decoded.message;
+    return this.routes.problem(kind, m, subject) === null && m.hops <= this.o.maxHops ? m : null;
+  }
+
   /** Checks an already decoded message against the subject it came on; null when dropped. */
   check(kind: Inbound, subject: string, m: AgentMessage): AgentMessage | null {
     const { maxHops } = this.o;
