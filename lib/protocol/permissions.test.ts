@@ -29,6 +29,8 @@ describe("the roles table", () => {
       s.heartbeat("Bob", "process"),
       s.cancel("Ann", "Bob"),
       s.discover("Bob"),
+      s.live("Ann", "Bob"),
+      s.taken("Bob"),
     ];
     for (const subject of own) expect(allowed(pub, subject), subject).toBe(true);
     const others = [
@@ -42,6 +44,8 @@ describe("the roles table", () => {
       s.heartbeat("Ann", "process"),
       s.cancel("Bob", "Ann"),
       s.discover("Ann"),
+      s.live("Bob", "Ann"),
+      s.taken("Ann"), // another agent's replicas' notices
       "agents.direct.Ann", // the seed's old subjects are not open either
       "_INBOX.x",
       "$JS.API.STREAM.LIST",
@@ -57,6 +61,8 @@ describe("the roles table", () => {
       s.response("Bob", "id1", "Ann"),
       s.handoff("Ann", "Bob"),
       s.cancel("Bob", "Ann"),
+      s.live("Bob", "Ann"),
+      s.taken("Bob"),
       s.all("Ann"),
       s.presence("Ann", "server"),
       s.heartbeat("Ann", "browser"),
@@ -69,6 +75,8 @@ describe("the roles table", () => {
       s.response("Ann", "id1", "Carl"),
       s.handoff("Carl", "Ann"),
       s.cancel("Ann", "Carl"),
+      s.live("Ann", "Carl"),
+      s.taken("Ann"),
     ])
       expect(allowed(sub, subject), subject).toBe(false);
     expect(sub).not.toContain("agents.>");

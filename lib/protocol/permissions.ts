@@ -59,6 +59,7 @@ export function permissionsFor(claim: IdentityClaim, root: string): Permissions 
     `${root}.request.*.${me}`,
     `${root}.handoff.${me}.to.*`,
     `${root}.cancel.*.${me}`,
+    `${root}.live.*.${me}`,
     s.discover(me),
   ];
   const log = logLayout(root);
@@ -82,6 +83,7 @@ export function permissionsFor(claim: IdentityClaim, root: string): Permissions 
           `${root}.response.*.*.${me}`,
           s.presence(me, runtime),
           s.heartbeat(me, runtime),
+          s.taken(me),
           ...lookUp,
           log.handledSubject(me),
           `${api}.DIRECT.GET.${log.handled}.${log.handledSubject(me)}`,
@@ -102,6 +104,8 @@ export function permissionsFor(claim: IdentityClaim, root: string): Permissions 
           w.handoffsTo(me),
           w.responsesFor(me),
           w.cancelsTo(me),
+          w.liveTo(me),
+          s.taken(me),
           w.stops,
           w.discovers,
           w.presence,

@@ -18,6 +18,8 @@ export const SUBJECT_TYPES = {
   cancel: ["cancel"],
   stop: ["stop"],
   discover: ["discover"],
+  live: ["direct", "request", "handoff"],
+  taken: [], // not envelopes: a list of ids (lib/transport/link/siblings.ts)
   presence: ["presence"],
   heartbeat: ["heartbeat"],
 } as const satisfies Record<ParsedSubject["kind"], readonly AgentMessage["type"][]>;

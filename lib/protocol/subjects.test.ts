@@ -76,6 +76,9 @@ describe("subjects", () => {
     expect(s.parse("agents.response.a.id1.b")).toEqual({ kind: "response", to: "a", id: "id1", from: "b" });
     expect(s.parse("agents.direct.a.b")).toEqual({ kind: "direct", to: "a", from: "b" });
     expect(s.parse("agents.all.a")).toEqual({ kind: "all", from: "a" });
+    expect(s.parse(s.live("a", "b"))).toEqual({ kind: "live", to: "a", from: "b" });
+    expect(s.parse(s.taken("a"))).toEqual({ kind: "taken", from: "a" });
+    expect(s.parse("agents.taken.a.b")).toBeNull();
     expect(s.parse("agents.presence.a.server")).toEqual({ kind: "presence", from: "a", runtime: "server" });
     expect(s.parse("agents.presence.a.cloud")).toBeNull();
     expect(s.parse("agents.all")).toBeNull();

@@ -21,6 +21,11 @@
  *   {root}.stop.{from}                    a person stops a whole thread (every agent listens;
  *                                         only the person and cli roles may publish)
  *   {root}.discover.{from}                "who is online?": every agent announces its presence again
+ *   {root}.live.{to}.{from}               a task (direct, request or handoff) sent again straight to
+ *                                         {to} because the log could not store it (a leader being
+ *                                         elected on a cluster): a copy, never the first send
+ *   {root}.taken.{name}                   ids of tasks one replica of {name} took live, for its
+ *                                         other replicas (only {name}'s credentials may use it)
  *
  * The root is "agents" unless configured (SWITCHBOARD_SUBJECT_ROOT); it may have several tokens.
  */
@@ -40,6 +45,10 @@ export interface Subjects {
   cancel(to: string, from: string): string;
   stop(from: string): string;
   discover(from: string): string;
+  /** A task's live copy, while the log cannot store it (see the table above). */
+  live(to: string, from: string): string;
+  /** Where replicas of `name` tell each other the tasks they took live. */
+  taken(name: string): string;
   /** Wildcards for subscribing. */
   readonly wildcards: {
     /** Everything under the root: `{root}.>` */
@@ -56,6 +65,7 @@ export interface Subjects {
     /** Thread stops from anyone: `{root}.stop.*` */
     stops: string;
     discovers: string;
+    liveTo(name: string): string;
     presence: string;
     heartbeat: string;
   };
@@ -65,8 +75,8 @@ export interface Subjects {
 
 /** Every subject names its sender in `from`. */
 export type ParsedSubject =
-  | { kind: "all" | "discover" | "stop"; from: string }
-  | { kind: "direct" | "request" | "cancel" | "handoff"; to: string; from: string }
+  | { kind: "all" | "discover" | "stop" | "taken"; from: string }
+  | { kind: "direct" | "request" | "cancel" | "handoff" | "live"; to: string; from: string }
   | { kind: "response"; to: string; id: string; from: string }
   | { kind: "presence" | "heartbeat"; from: string; runtime: AgentRuntime };
 
@@ -105,6 +115,8 @@ function build(root: string): Subjects {
     cancel: (to, from) => `${root}.cancel.${name(to)}.${sender(from)}`,
     stop: (from) => `${root}.stop.${sender(from)}`,
     discover: (from) => `${root}.discover.${sender(from)}`,
+    live: (to, from) => `${root}.live.${name(to)}.${sender(from)}`,
+    taken: (n) => `${root}.taken.${name(n)}`,
     wildcards: {
       all: `${root}.>`,
       broadcasts: `${root}.all.*`,
@@ -115,6 +127,7 @@ function build(root: string): Subjects {
       cancelsTo: (n) => `${root}.cancel.${name(n)}.*`,
       stops: `${root}.stop.*`,
       discovers: `${root}.discover.*`,
+      liveTo: (n) => `${root}.live.${name(n)}.*`,
       presence: `${root}.presence.*.*`,
       heartbeat: `${root}.heartbeat.*.*`,
     },
@@ -139,10 +152,12 @@ function build(root: string): Subjects {
         case "all":
         case "discover":
         case "stop":
+        case "taken":
           return n === 2 ? { kind, from: a! } : null;
         case "direct":
         case "request":
         case "cancel":
+        case "live":
           return n === 3 ? { kind, to: a!, from: b! } : null;
         case "presence":
         case "heartbeat":

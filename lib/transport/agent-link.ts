@@ -24,6 +24,7 @@ import {
   type AgentMessage,
   type AgentMetadata,
   type AgentStatus,
+  type DeliveryKind,
   type AnnouncementMessage,
   type CancelMessage,
   type DirectMessage,
@@ -43,6 +44,7 @@ import { Memory, type Delivered } from "./link/memory";
 import { Presence } from "./link/presence";
 import { BROADCAST, Requester } from "./link/requester";
 import { TaskServer, type Reply } from "./link/task-server";
+import { Siblings } from "./link/siblings";
 import { StoppedThreads } from "./link/stopped-threads";
 import { Wire } from "./link/wire";
 import {
@@ -89,6 +91,10 @@ export class AgentLink implements AsyncDisposable {
   private memory: Memory | null = null;
   private readonly dispatcher: Dispatcher;
   private readonly subs: Subscription[] = [];
+  /** Core subscriptions standing in for a consumer whose pull is lost (see `deliveryLost`). */
+  private readonly standIns = new Map<DeliveryKind, Subscription>();
+  /** This agent's other replicas, told what was taken live. */
+  private siblings: Siblings | undefined;
   private received = 0;
   private state: "starting" | "open" | "closing" | "closed" = "starting";
   private resolveClosed!: (e: Error | null) => void;
@@ -293,6 +299,8 @@ export class AgentLink implements AsyncDisposable {
     }
     this.state = "closing";
     for (const s of this.subs) s.unsubscribe();
+    for (const kind of [...this.standIns.keys()]) this.deliveryBack(kind);
+    this.siblings?.stop();
     this.presence.stop();
     await this.memory?.close(2_000);
     if (this.mode === "member" && !this.nc.isClosed()) {
@@ -332,7 +340,25 @@ export class AgentLink implements AsyncDisposable {
         this.subscribe("handoff", w.handoffsTo(this.name), queue);
       } else {
         // Tasks wait in the log while we are away; the consumers deliver them when we are back.
-        await this.memory.deliver(DELIVERY_KINDS, (d) => this.delivered(d));
+        // While the log cannot store a task, its sender sends it live too (see takeLive).
+        const memory = this.memory;
+        this.siblings = new Siblings(this.nc, s.taken(this.name), this.inbound.rejections, (ids) =>
+          memory.remember(ids),
+        );
+        this.siblings.start();
+        const live = this.nc.subscribe(w.liveTo(this.name), {
+          queue,
+          callback: (err, msg) => {
+            if (err === null) this.takeLive(msg.subject, msg.data);
+          },
+        });
+        this.subs.push(live);
+        await this.memory.deliver(
+          DELIVERY_KINDS,
+          (d) => this.delivered(d),
+          (kind) => this.deliveryLost(kind, queue),
+          (kind) => this.deliveryBack(kind),
+        );
       }
       // Without an announcement handler there is nothing to do with broadcasts, including the
       // echo of our own: not subscribing saves decoding every one of them.
@@ -398,6 +424,62 @@ export class AgentLink implements AsyncDisposable {
     if (m === null) return;
     if (this.memory?.keeps(m) === true && !this.memory.firstTime(m.id)) return; // re-sent after an outage
     this.dispatcher.dispatch(m, msg.subject);
+  }
+
+  /**
+   * A task sent live because the log could not store it (a cluster electing a leader): taken at
+   * once, and remembered as taken, so the stored copy that follows is dropped.
+   */
+  private takeLive(subject: string, data: Uint8Array): void {
+    if (this.state !== "open") return;
+    this.received++;
+    const t = this.inbound.decodeLive(subject, data);
+    if (t === null || !this.memory!.firstDelivery(t.m.id)) return;
+    this.siblings?.took(t.m.id);
+    this.dispatcher.dispatch(t.m, t.subject);
+  }
+
+  /**
+   * The consumer of `kind` lost its pull (its leader's node died, or our connection dropped): until
+   * it pulls again, which waits for a new leader (4-9 s on nats-server 2.9), tasks of that kind
+   * are taken live from a core subscription, the replicas still splitting them. What the consumer
+   * delivers later was taken already and is dropped by id.
+   */
+  private deliveryLost(kind: DeliveryKind, queue: string): void {
+    if (kind === "cancel" || this.standIns.has(kind) || this.state === "closed") return;
+    const w = this.subjects.wildcards;
+    const subject =
+      kind === "direct"
+        ? w.directsTo(this.name)
+        : kind === "request"
+          ? w.requestsTo(this.name)
+          : w.handoffsTo(this.name);
+    this.log.info(`${kind} consumer lost its pull: taking ${kind} tasks live until it is back`);
+    this.standIns.set(
+      kind,
+      this.nc.subscribe(subject, {
+        queue,
+        callback: (err, msg) => {
+          if (err !== null || this.state !== "open") return;
+          this.received++;
+          const m = this.inbound.decode(kind, msg.subject, msg.data);
+          if (m === null || !this.memory!.firstDelivery(m.id)) return;
+          this.siblings?.took(m.id);
+          this.dispatcher.dispatch(m, msg.subject);
+        },
+      }),
+    );
+  }
+
+  private deliveryBack(kind: DeliveryKind): void {
+    const sub = this.standIns.get(kind);
+    if (sub === undefined) return;
+    this.standIns.delete(kind);
+    try {
+      sub.unsubscribe();
+    } catch {
+      // the connection is closed: nothing to unsubscribe from
+    }
   }
 
   /** A task or a cancel from the log; false while closing (it is delivered again, to a replica or later). */

@@ -93,11 +93,15 @@ export class Tap implements AsyncDisposable {
   private droppedSinceBatch = 0;
   private counters = { received: 0, decoded: 0, rejected: 0, dropped: 0 };
   private readonly s: Subjects;
+  private readonly livePrefix: string;
+  private readonly takenPrefix: string;
   private state: "open" | "closed" = "open";
   private resolveClosed!: (e: Error | null) => void;
 
   private constructor(private readonly o: TapOptions) {
     this.s = subjectsFor(o.root);
+    this.livePrefix = `${this.s.root}.live.`;
+    this.takenPrefix = `${this.s.root}.taken.`;
     this.subject = this.s.wildcards.all;
     this.maxPending = Math.max(1, o.maxPending ?? DEFAULT_MAX_PENDING);
     this.maxBytes = o.maxMessageBytes ?? MAX_MESSAGE_BYTES;
@@ -167,6 +171,9 @@ export class Tap implements AsyncDisposable {
     // A server status (no responders to a request whose reply subject we also match) has no
     // body and is nobody's message: not counted, not rejected.
     if (msg.data.byteLength === 0 && msg.headers?.code === 503) return;
+    // A task's live copy (lib/transport/log/outbox.ts) follows a send the tap already heard, and
+    // replicas' notices of what they took live (link/siblings.ts) are not messages.
+    if (msg.subject.startsWith(this.livePrefix) || msg.subject.startsWith(this.takenPrefix)) return;
     this.push(msg.subject, msg.data);
   }
 

@@ -59,6 +59,8 @@ const request = (patch: Partial<AgentMessage> = {}) => {
 };
 const D = "agents.direct.Target.Mallory";
 const R = "agents.request.Target.Mallory";
+/** A task's live copy (sent when the log cannot store it): checked as on its own subject. */
+const L = "agents.live.Target.Mallory";
 
 const cases: [what: string, subject: string, body: Uint8Array, reason: RejectReason][] = [
   ["non-JSON", D, enc.encode("hello there"), "malformed_json"],
@@ -121,6 +123,21 @@ const cases: [what: string, subject: string, body: Uint8Array, reason: RejectRea
     "agents.response.Target.abc.Mallory",
     json(compose("response", "Trusted", { to: "Target", content: "", inReplyTo: "abc", status: "ok" })),
     "spoofed",
+  ],
+  ["a live copy that is not JSON", L, enc.encode("hello there"), "malformed_json"],
+  ["a live copy in another's name", L, json(direct({ from: "Trusted" })), "spoofed"],
+  ["a live copy for someone else", L, json(direct({ to: "Someone-Else" })), "misrouted"],
+  [
+    "a broadcast sent as a live copy",
+    L,
+    json(compose("announcement", "Mallory", { content: "x" })),
+    "misrouted",
+  ],
+  [
+    "a live request that answers elsewhere",
+    L,
+    json(request({ replyTo: "agents.direct.Victim" })),
+    "misrouted",
   ],
   [
     "nesting 40 levels deep",

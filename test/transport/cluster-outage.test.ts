@@ -1,7 +1,9 @@
 // What the mesh survives on a three-node cluster (what the README's Cluster section promises):
-// one node down, links fail over and durable delivery goes on (the log keeps a quorum of 2 of 3);
-// two down, JetStream has no quorum, so sends wait in each link's outbox and arrive once a second
-// node is back, while core messaging between clients of the surviving node still works. And a
+// one node down, links fail over and durable delivery goes on (the log keeps a quorum of 2 of 3;
+// while it elects a leader the dead node held, tasks go live, so order is not kept across that);
+// two down, JetStream has no quorum: nothing is stored, so sends wait in each link's outbox until a
+// second node is back, while tasks still reach a live receiver straight away (their live copies,
+// core NATS), and core messaging between clients of the surviving node works. And a
 // log update made while a node is down (npm start restarting) keeps the log's three copies.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULTS } from "../../lib/config";
@@ -47,7 +49,7 @@ async function linkOn(servers: string, name: string, received?: string[]): Promi
 }
 
 describe("the mesh on a three-node cluster", () => {
-  it("with one node down, links fail over and every message arrives in order", async () => {
+  it("with one node down, links fail over and every message arrives once", async () => {
     const got: string[] = [];
     await linkOn(cluster.url, "Quorum-Receiver", got);
     const sender = await linkOn(cluster.url, "Quorum-Sender");
@@ -56,11 +58,13 @@ describe("the mesh on a three-node cluster", () => {
     for (let i = 0; i < 20; i++) sender.sendDirect("Quorum-Receiver", String(i));
     await eventually(() => got.length === 20, 20_000);
     console.log(`one node down: 20 messages delivered in ${Math.round(performance.now() - t0)} ms`);
-    expect(got).toEqual(Array.from({ length: 20 }, (_, i) => String(i)));
+    expect(got.sort((a, b) => Number(a) - Number(b))).toEqual(
+      Array.from({ length: 20 }, (_, i) => String(i)),
+    );
     expect(sender.stats.memory!.outbox.waiting).toBe(0);
   }, 40_000);
 
-  it("with two nodes down, core messaging on the survivor works, and sends wait until a second node is back", async () => {
+  it("with two nodes down, core messaging and live tasks on the survivor work, and sends are stored once a second node is back", async () => {
     const survivor = cluster.nodes[0]!.url;
     const got: string[] = [];
     await linkOn(survivor, "Minority-Receiver", got);
@@ -75,19 +79,24 @@ describe("the mesh on a three-node cluster", () => {
     a.publish("agents.all.core-a", "core still works");
     expect(await heard).toBe("core still works");
 
+    const t = performance.now();
     for (let i = 0; i < 5; i++) sender.sendDirect("Minority-Receiver", String(i));
-    await sleep(3_000);
-    expect(got).toEqual([]);
-    expect(sender.stats.memory!.outbox.waiting).toBe(5);
+    await eventually(() => got.length === 5, 5_000);
+    const liveMs = performance.now() - t;
+    expect(got.sort()).toEqual(["0", "1", "2", "3", "4"]);
+    await sleep(2_000);
+    expect(sender.stats.memory!.outbox.waiting).toBe(5); // not stored: no quorum
+    expect(sender.stats.memory!.outbox.live).toBe(5);
 
     const t0 = performance.now();
     await cluster.nodes[1]!.restart();
-    await eventually(() => got.length === 5, 75_000);
+    await eventually(() => sender.stats.memory!.outbox.waiting === 0, 75_000);
+    const storedMs = performance.now() - t0;
+    await sleep(1_000); // the stored copies reach the receiver now, and are dropped as seen
     console.log(
-      `two nodes down: 5 held messages delivered ${Math.round(performance.now() - t0)} ms after one came back`,
+      `two nodes down: 5 tasks reached their live receiver in ${Math.round(liveMs)} ms; stored ${Math.round(storedMs)} ms after a second node came back`,
     );
-    expect(got).toEqual(["0", "1", "2", "3", "4"]);
-    expect(sender.stats.memory!.outbox.waiting).toBe(0);
+    expect(got).toHaveLength(5); // handled once each
   }, 120_000);
 
   it("keeps the log's three copies when it is updated while a node is down", async () => {

@@ -76,20 +76,25 @@ function counter() {
   return { handled, handlers };
 }
 
-/** Ms from `since` until `asker` gets an answer from `to` (each try waits at most 500 ms). */
+/**
+ * Ms from `since` until `asker` gets an answer from `to` (each try waits at most 500 ms), or
+ * Infinity after `limitMs`; with what each failed try ended with, at which ms.
+ */
 async function reachableAfter(
   asker: AgentLink,
   to: string,
   since: number,
   limitMs = 15_000,
-): Promise<number> {
+): Promise<{ ms: number; tries: string[] }> {
+  const tries: string[] = [];
   for (;;) {
+    const at = performance.now() - since;
     const ok = await asker.request(to, "ping", { timeoutMs: 500 }).then(
       (r) => r.content === "pong",
-      () => false,
+      (e: unknown) => (tries.push(`${at.toFixed(0)} ms: ${(e as Error).message}`), false),
     );
-    if (ok) return performance.now() - since;
-    if (performance.now() - since > limitMs) return Infinity;
+    if (ok) return { ms: performance.now() - since, tries };
+    if (performance.now() - since > limitMs) return { ms: Infinity, tries };
     await sleep(20);
   }
 }
@@ -179,6 +184,8 @@ interface Kill {
   readonly logBackMs: number;
   /** Ms from the kill until every watched link answered again. */
   readonly reachableMs: number;
+  /** The failed tries of the slowest link, for a failure's message. */
+  readonly tries: readonly string[];
 }
 
 interface Jsz {
@@ -300,17 +307,16 @@ async function askers(names: readonly string[]): Promise<Map<string, JetStreamMa
 }
 
 /**
- * How soon every link answers again after a kill, printed. A kill of a node that led none of the
- * Raft groups a request needs took 12-97 ms in most runs (one run: 11 s, cause not found). When
- * the killed node led the log's stream or a link's request consumer, nothing moves there until the
- * two others elect a leader, which nats-server 2.9.10 takes 4.4-8.5 s to do (measured here; its
- * Raft election timeout is not configurable), and the links then took 0.1-12 s more. So the
- * issue's 5 s is NOT met reliably (the README and the closing note say so); this bound only
- * catches a link that never comes back. What is asserted hard: nothing lost, nothing twice.
+ * Every link answers again within 5 s of a kill, whichever Raft groups the dead node led. Those
+ * groups elect new leaders in 4.4-8.5 s on nats-server 2.9.10 (its election timeout is not
+ * configurable), and until then nothing is stored or delivered from the log; tasks go live
+ * meanwhile (the sender's live copy when storing fails, the receiver's stand-in subscription when
+ * its consumer's pull is lost: lib/transport/log/outbox.ts, agent-link.ts). Before that, a kill of
+ * a leader left agents unreachable for 4-11 s, once for more than 15 s.
  */
 function expectReachable(k: Kill): void {
-  const what = `after killing node ${k.node}${k.ledTheLog ? " (a leader)" : ""}`;
-  expect(k.reachableMs, what).toBeLessThan(30_000);
+  const what = `after killing node ${k.node}${k.ledTheLog ? " (a leader)" : ""}; the slowest link's failed tries: ${k.tries.join("; ")}`;
+  expect(k.reachableMs, what).toBeLessThan(5_000);
 }
 
 const describeKill = (k: Kill) =>
@@ -344,6 +350,8 @@ async function drill(
   }
   await disruption;
   await eventually(() => handled.size === N, 60_000);
+  // Taken live while the log had no leader, some are stored only once it has one again.
+  await eventually(() => sender.stats.memory!.outbox.waiting === 0, 30_000);
   await sleep(1_000); // redeliveries, if any, would arrive now
   const seconds = (performance.now() - t0) / 1_000;
   const lost = Array.from({ length: N }, (_, i) => i).filter((i) => !handled.has(i));
@@ -378,7 +386,8 @@ async function outage(i: number, probe: AgentLink, to: readonly string[], kills:
     await node.restart();
   })();
   const times = await Promise.all(to.map((name) => reachableAfter(probe, name, t)));
-  kills.push({ node: i, ledTheLog, logBackMs: await logBack, reachableMs: Math.max(...times) });
+  const slowest = times.reduce((a, b) => (b.ms > a.ms ? b : a));
+  kills.push({ node: i, ledTheLog, logBackMs: await logBack, reachableMs: slowest.ms, tries: slowest.tries });
   await restarted;
   await cluster.ready();
   await caughtUp();

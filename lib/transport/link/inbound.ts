@@ -49,6 +49,37 @@ export class InboundCheck {
     return this.routes.problem(kind, m, subject) === null && m.hops <= this.o.maxHops ? m : null;
   }
 
+  /**
+   * A task's live copy, on `{root}.live.{me}.{from}` (lib/transport/log/outbox.ts): checked as if
+   * it had come on its own task subject, which is returned with it; null when dropped.
+   */
+  decodeLive(subject: string, data: Uint8Array): { m: TaskMessage; subject: string } | null {
+    const { name, subjects: s } = this.o;
+    const prefix = `${s.root}.live.${name}.`;
+    const decoded = decodeMessage(data, this.o.maxMessageBytes);
+    if (!decoded.ok) {
+      this.rejections.record(decoded.error.reason, decoded.error.message, subject);
+      return null;
+    }
+    const m = decoded.message;
+    const from = subject.startsWith(prefix) ? subject.slice(prefix.length) : "";
+    let own: string;
+    try {
+      if (m.type === "direct") own = s.direct(name, from);
+      else if (m.type === "request") own = s.request(name, from);
+      else if (m.type === "handoff") own = s.handoff(from, name);
+      else {
+        this.rejections.record("misrouted", `a ${m.type} message on a live subject`, subject);
+        return null;
+      }
+    } catch {
+      this.rejections.record("misrouted", `${subject} is not a live subject of ${name}`, subject);
+      return null;
+    }
+    const checked = this.check(m.type, own, m);
+    return checked === null ? null : { m: checked as TaskMessage, subject: own };
+  }
+
   /** Checks an already decoded message against the subject it came on; null when dropped. */
   check(kind: Inbound, subject: string, m: AgentMessage): AgentMessage | null {
     const { maxHops } = this.o;

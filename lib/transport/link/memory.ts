@@ -100,8 +100,16 @@ export class Memory {
     return KEPT.has(m.type);
   }
 
-  /** Starts delivering a member's inbox from its consumers. */
-  async deliver(kinds: readonly DeliveryKind[], take: (d: Delivered) => boolean): Promise<void> {
+  /**
+   * Starts delivering a member's inbox from its consumers; `lost`/`back` follow each consumer's
+   * pull (./../log/delivery.ts).
+   */
+  async deliver(
+    kinds: readonly DeliveryKind[],
+    take: (d: Delivered) => boolean,
+    lost?: (kind: DeliveryKind) => void,
+    back?: (kind: DeliveryKind) => void,
+  ): Promise<void> {
     // What this agent took before it restarted counts as taken (see ../log/handled.ts).
     this.handled = new HandledIds(this.o.nc, this.layout, this.o.name, this.o.log);
     for (const id of await this.handled.load()) this.seen.add(id);
@@ -113,6 +121,8 @@ export class Memory {
       kinds,
       ttlMs: this.o.deliveryTtlMs,
       onMessage: take,
+      ...(lost && { onLost: lost }),
+      ...(back && { onBack: back }),
       log: this.o.log,
     });
   }
@@ -140,6 +150,11 @@ export class Memory {
     if (!this.firstTime(id)) return false;
     this.handled?.add(id);
     return true;
+  }
+
+  /** Ids another replica took (./siblings.ts): their copies are dropped here, uncounted. */
+  remember(ids: readonly string[]): void {
+    for (const id of ids) this.seen.add(id);
   }
 
   /** False (and counted) when message `id` was already taken: a second copy. */

@@ -87,7 +87,8 @@ export class Wire {
   publish(subject: string, m: AgentMessage, reply?: string): void {
     const bytes = encodeMessage(m, this.maxMessageBytes);
     const trace = traced(m) ? traceparent(m.threadId, m.id) : undefined;
-    if (this.memory?.keeps(m) === true) this.memory.outbox.send(subject, bytes, m.id, trace);
+    if (this.memory?.keeps(m) === true)
+      this.memory.outbox.send(subject, bytes, m.id, trace, this.liveSubject(m));
     else if (trace === undefined)
       this.nc.publish(subject, bytes, reply === undefined ? undefined : { reply });
     else {
@@ -96,6 +97,16 @@ export class Wire {
       this.nc.publish(subject, bytes, reply === undefined ? { headers: h } : { reply, headers: h });
     }
     this.sent++;
+  }
+
+  /**
+   * Where a task goes live when the log cannot store it (lib/transport/log/outbox.ts): built by
+   * hand on this hot path, as the names in it were validated by encoding the message.
+   */
+  private liveSubject(m: AgentMessage): string | undefined {
+    return m.type === "direct" || m.type === "request" || m.type === "handoff"
+      ? `${this.subjects.root}.live.${m.to}.${m.from}`
+      : undefined;
   }
 
   /**

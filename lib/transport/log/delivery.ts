@@ -35,6 +35,8 @@ const NS_PER_MS = 1_000_000;
  * pull expiry) an agent heard nothing for 30 s (measured in test/transport/cluster.test.ts).
  */
 const HEARTBEAT_MS = 1_000;
+/** How long a new pull may stay silent before it is taken as lost too. */
+const CONFIRM_MS = 2.5 * HEARTBEAT_MS;
 /** Pause between attempts to pull again after the pull was lost. */
 const REPULL_MS = 100;
 /** How long a JetStream API call may take; during a leader election one can hang to this. */
@@ -57,6 +59,12 @@ export interface DeliveryOptions {
   readonly ttlMs: number;
   /** Takes a message; returns false to have it delivered again later (the link is closing). */
   readonly onMessage: (m: Delivered) => boolean;
+  /**
+   * The pull of `kind` was lost (its consumer's leader died, or the connection dropped) and is
+   * being made again; `onBack` once it is. Meanwhile nothing arrives from that consumer.
+   */
+  readonly onLost?: (kind: DeliveryKind) => void;
+  readonly onBack?: (kind: DeliveryKind) => void;
   readonly log: Logger;
 }
 
@@ -109,21 +117,29 @@ export class Delivery {
     await this.pull(kind);
   }
 
-  private async pull(kind: DeliveryKind): Promise<void> {
+  /** Starts pulling; `heard` resolves on the server's first word on the pull (a heartbeat or a message). */
+  private async pull(kind: DeliveryKind): Promise<{ heard: Promise<void> }> {
     const { nc, layout, name } = this.o;
     const js = jetstream(nc, { checkAPI: false, timeout: API_TIMEOUT_MS });
     const consumer = await js.consumers.get(layout.stream, layout.consumer(kind, name));
+    let confirm!: () => void;
+    const heard = new Promise<void>((resolve) => (confirm = resolve));
     const messages = await consumer.consume({
       max_messages: PULL_AHEAD,
       idle_heartbeat: HEARTBEAT_MS,
-      callback: (m) => this.take(kind, m),
+      callback: (m) => {
+        confirm();
+        this.take(kind, m);
+      },
     });
     this.running.set(kind, messages);
     void (async () => {
       for await (const s of messages.status()) {
-        if (s.type === "heartbeats_missed") return this.repull(kind, `${s.count} heartbeats missed`);
+        if (s.type === "heartbeat") confirm();
+        else if (s.type === "heartbeats_missed") return this.repull(kind, `${s.count} heartbeats missed`);
       }
     })().catch(() => {});
+    return { heard };
   }
 
   /**
@@ -135,6 +151,8 @@ export class Delivery {
   private async repull(kind: DeliveryKind, why: string): Promise<void> {
     if (this.stopped || this.restarting.has(kind)) return;
     this.restarting.add(kind);
+    this.o.onLost?.(kind);
+    let back = false;
     try {
       await this.running
         .get(kind)
@@ -143,7 +161,24 @@ export class Delivery {
       this.running.delete(kind);
       for (let attempt = 0; !this.stopped && !this.o.nc.isClosed(); attempt++) {
         try {
-          await this.pull(kind);
+          // A consumer that answers an info may still not deliver (a leader elected a moment ago
+          // on a cluster: pulls looked made and nothing came for 5-8 s, measured): the pull is
+          // back only once the server has said something on it.
+          const { heard } = await this.pull(kind);
+          let timer: ReturnType<typeof setTimeout> | undefined;
+          const confirmed = await Promise.race([
+            heard.then(() => true),
+            new Promise<boolean>((r) => (timer = setTimeout(() => r(false), CONFIRM_MS))),
+          ]).finally(() => clearTimeout(timer));
+          if (!confirmed) {
+            await this.running
+              .get(kind)
+              ?.close()
+              .catch(() => {});
+            this.running.delete(kind);
+            throw new Error(`no heartbeat within ${CONFIRM_MS} ms`);
+          }
+          back = true;
           if (this.stopped)
             await this.running
               .get(kind)
@@ -157,6 +192,7 @@ export class Delivery {
       }
     } finally {
       this.restarting.delete(kind);
+      if (back) this.o.onBack?.(kind);
     }
   }
 

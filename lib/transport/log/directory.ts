@@ -7,12 +7,19 @@
  * Lookups are direct gets (`last_by_subj` with a wildcard over the runtimes): about a
  * millisecond, and a known name is remembered for 10 s so a busy asker pays it rarely (a name
  * revoked meanwhile can still be queued to for those 10 s).
+ *
+ * A lookup waits at most 500 ms: on a cluster whose node just died, a direct get can go to the
+ * dead node's replica and never be answered (the client's default wait is 5 s, and every request
+ * waited that long, measured). A name that cannot be looked up is taken as known for 2 s (the task
+ * then waits for its agent rather than failing wrongly), so a burst of requests pays the wait once.
  */
 import type { NatsConnection } from "@nats-io/nats-core";
 import { jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
 import type { LogLayout } from "../../protocol";
 
 const REMEMBER_MS = 10_000;
+const LOOKUP_TIMEOUT_MS = 500;
+const UNREADABLE_MS = 2_000;
 
 export class Directory {
   private readonly known = new Map<string, number>();
@@ -23,16 +30,25 @@ export class Directory {
     private readonly layout: LogLayout,
   ) {}
 
-  /** Whether `name` has ever announced itself here (and was not revoked since). */
+  /**
+   * Whether `name` has ever announced itself here (and was not revoked since); rejects when the
+   * directory cannot be read (the name is then taken as known for a moment).
+   */
   async knows(name: string): Promise<boolean> {
     const until = this.known.get(name);
     if (until !== undefined && until > Date.now()) return true;
-    this.jsm ??= jetstreamManager(this.nc, { checkAPI: false });
-    const m = await (
-      await this.jsm
-    ).direct.getMessage(this.layout.members, {
-      last_by_subj: this.layout.memberSubject(name),
-    });
+    this.jsm ??= jetstreamManager(this.nc, { checkAPI: false, timeout: LOOKUP_TIMEOUT_MS });
+    let m;
+    try {
+      m = await (
+        await this.jsm
+      ).direct.getMessage(this.layout.members, {
+        last_by_subj: this.layout.memberSubject(name),
+      });
+    } catch (e) {
+      this.known.set(name, Date.now() + UNREADABLE_MS);
+      throw e;
+    }
     if (m === null) {
       this.known.delete(name);
       return false;
