@@ -129,7 +129,7 @@ describe("the roles table", () => {
     expect(
       d.pub
         .filter((x) => x.startsWith("$JS.API."))
-        .every((x) => /DIRECT\.GET\.SB_agents_members|STREAM\.INFO/.test(x)),
+        .every((x) => /(DIRECT|STREAM\.MSG)\.GET\.SB_agents_members|STREAM\.INFO/.test(x)),
     ).toBe(true);
     expect(d.sub).toEqual([s.wildcards.presence, s.wildcards.heartbeat, "_INBOX_dashboard.>"]);
   });

@@ -66,7 +66,12 @@ export function permissionsFor(claim: IdentityClaim, root: string): Permissions 
   const api = "$JS.API";
   const inbox = `${inboxPrefix(me)}.>`;
   /** Looking a name up in the members stream, and seeing whether the log is there. */
-  const lookUp = [`${api}.DIRECT.GET.${log.members}.>`, `${api}.STREAM.INFO.${log.stream}`];
+  const lookUp = [
+    `${api}.DIRECT.GET.${log.members}.>`,
+    // "not there" from a direct get is asked again of the leader (lib/transport/log/directory.ts)
+    `${api}.STREAM.MSG.GET.${log.members}`,
+    `${api}.STREAM.INFO.${log.stream}`,
+  ];
   /** Reading the whole log, one message at a time or by subject. */
   const readLog = [
     `${api}.DIRECT.GET.${log.stream}`,

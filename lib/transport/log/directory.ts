@@ -8,6 +8,11 @@
  * millisecond, and a known name is remembered for 10 s so a busy asker pays it rarely (a name
  * revoked meanwhile can still be queued to for those 10 s).
  *
+ * A direct get may be answered by any replica of the members stream, and on a cluster one that is
+ * still catching up (its node just restarted) says "not there" of a name the mesh knows: requests
+ * failed with "no agent named X" during a rolling restart (seen in CI). So "not there" is asked
+ * again of the stream's leader (a plain message get), and only its "not there" counts.
+ *
  * A lookup waits at most 500 ms: on a cluster whose node just died, a direct get can go to the
  * dead node's replica and never be answered (the client's default wait is 5 s, and every request
  * waited that long, measured). A name that cannot be looked up is taken as known for 2 s (the task
@@ -40,11 +45,10 @@ export class Directory {
     this.jsm ??= jetstreamManager(this.nc, { checkAPI: false, timeout: LOOKUP_TIMEOUT_MS });
     let m;
     try {
-      m = await (
-        await this.jsm
-      ).direct.getMessage(this.layout.members, {
-        last_by_subj: this.layout.memberSubject(name),
-      });
+      const jsm = await this.jsm;
+      const query = { last_by_subj: this.layout.memberSubject(name) };
+      m = await jsm.direct.getMessage(this.layout.members, query);
+      m ??= await jsm.streams.getMessage(this.layout.members, query);
     } catch (e) {
       this.known.set(name, Date.now() + UNREADABLE_MS);
       throw e;
