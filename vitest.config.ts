@@ -6,6 +6,7 @@ const CLUSTER_TESTS = [
   "test/harness/nats-cluster.test.ts",
   "test/transport/cluster.test.ts",
   "test/transport/cluster-outage.test.ts",
+  "test/transport/cluster-leaf.test.ts",
   "test/scripts/cluster.test.ts",
   "test/cli/doctor-cluster.test.ts",
 ];

@@ -110,5 +110,7 @@ function holder(c: IssuedCredential): string {
       return "the dashboard server";
     case "admin":
       return "the installation's administrator";
+    case "leaf":
+      return "a remote site's nats-server (a leaf node)";
   }
 }

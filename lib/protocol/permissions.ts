@@ -15,6 +15,11 @@
  *   admin      made in memory by `npm start`, the test harness and `creds revoke`: creates and
  *              updates the log's streams (./log.ts), purges a revoked name from the members
  *              stream; never speaks on the mesh
+ *   leaf       a remote site's nats-server joining the cluster as a leaf node (one outbound
+ *              connection): everything of the account passes it, both ways. It is a broker, not
+ *              a client: the clients on its side are held to their own credentials by that
+ *              server (it trusts the same operator and account), so a leaf credential is as
+ *              powerful as the site it is given to
  *
  * JetStream (./log.ts): every identity answers its API calls on its own inbox (`_INBOX_{name}`)
  * and may look names up in the members stream. An agent may create and pull only its own three
@@ -27,11 +32,11 @@ import { DELIVERY_KINDS, inboxPrefix, logLayout } from "./log";
 import { assertAgentName } from "./names";
 import { subjects } from "./subjects";
 
-export const ROLES = ["agent", "person", "cli", "dashboard", "admin"] as const;
+export const ROLES = ["agent", "person", "cli", "dashboard", "admin", "leaf"] as const;
 export type Role = (typeof ROLES)[number];
 
 /** NATS connection types, as the server names them. */
-export type ConnectionType = "STANDARD" | "WEBSOCKET";
+export type ConnectionType = "STANDARD" | "WEBSOCKET" | "LEAFNODE";
 
 export interface Permissions {
   readonly pub: readonly string[];
@@ -149,5 +154,7 @@ export function permissionsFor(claim: IdentityClaim, root: string): Permissions 
         sub: [inbox],
         connectionTypes: ["STANDARD"],
       };
+    case "leaf":
+      return { pub: [">"], sub: [">"], connectionTypes: ["LEAFNODE"] };
   }
 }

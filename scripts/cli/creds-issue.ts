@@ -36,13 +36,13 @@ function claim(values: Values, positionals: string[]): IdentityClaim {
   if (problem !== null) throw new UsageError(problem, "creds");
   const role = str(values, "role") ?? "agent";
   const runtime = str(values, "runtime");
-  if (role === "cli") {
-    if (runtime !== undefined) throw new UsageError("--runtime is for agents, not --role cli", "creds");
+  if (role === "cli" || role === "leaf") {
+    if (runtime !== undefined) throw new UsageError(`--runtime is for agents, not --role ${role}`, "creds");
     return { role, name };
   }
   if (role !== "agent")
     throw new UsageError(
-      `--role must be agent or cli, not "${role}" (a person's tab and the dashboard get theirs from the dashboard)`,
+      `--role must be agent, cli or leaf, not "${role}" (a person's tab and the dashboard get theirs from the dashboard)`,
       "creds",
     );
   const parsed = AgentRuntime.safeParse(runtime ?? "process");
@@ -57,6 +57,8 @@ function claim(values: Values, positionals: string[]): IdentityClaim {
 /** How the holder uses the file: the CLI finds it by name or NATS_CREDS; an agent's code names it. */
 function usage(who: IdentityClaim, path: string | undefined, dataDir: string): string {
   const file = path ?? "FILE";
+  if (who.role === "leaf")
+    return `the remote site's nats-server names it in leafnodes.remotes[].credentials (nats-server.conf)`;
   if (who.role !== "cli")
     return `the agent's process connects with connectNats({ credentials: credsFile(${JSON.stringify(file)}) })`;
   if (path !== resolve(credsPath(dataDir, who.name))) return `NATS_CREDS=${file} switchboard <command>`;

@@ -14,9 +14,10 @@ export const creds: Command = {
   name: "creds",
   summary: "issue or revoke a credential (agents and CLIs that run elsewhere)",
   usage: [
-    "creds issue NAME [--role agent|cli] [--runtime process] [--ttl 30d] [--out FILE] | creds revoke NAME",
+    "creds issue NAME [--role agent|cli|leaf] [--runtime process] [--ttl 30d] [--out FILE] | creds revoke NAME",
     "  issue NAME       mint a credential that speaks as NAME, from this machine's trust chain",
-    "    --role R       agent (default: serves tasks, joins the registry) or cli (reads everything)",
+    "    --role R       agent (default: serves tasks, joins the registry), cli (reads everything) or",
+    "                   leaf (a remote site's nats-server joining as a leaf node: passes everything)",
     "    --runtime R    an agent's runtime: process (default), server or browser",
     "    --ttl T        lifetime: 30s, 10m, 12h or 30d (default 30d; 1s to 365d)",
     "    --out FILE     where to write it (default {dataDir}/creds/NAME.creds; - for stdout), mode 0600",

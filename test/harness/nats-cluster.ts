@@ -2,8 +2,9 @@
 // node (one account, the same credentials work everywhere), cluster routes between them on
 // random ports, WebSocket and JetStream on each, and the log created with three replicas once
 // JetStream has a leader. Each node can be killed and restarted on its own ports, so failover and
-// rolling restarts can be exercised.
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+// rolling restarts can be exercised. Each node also listens for leaf nodes, and `startLeaf()`
+// adds a remote site's nats-server joined through one outbound leaf connection.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -28,6 +29,12 @@ export interface NatsClusterHandle {
   createLog(root?: string, limits?: LogLimits): Promise<void>;
   /** Resolves when every live node routes to every other live one and JetStream has a leader. */
   ready(timeoutMs?: number): Promise<void>;
+  /**
+   * Starts a leaf node: a nats-server of a remote site, without JetStream, that joins the
+   * cluster through one outbound connection to any node (with a `leaf` credential) and serves
+   * its own clients with the same trust chain. Resolves once the leaf connection is up.
+   */
+  startLeaf(): Promise<NatsServerHandle>;
   stop(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
 }
@@ -61,20 +68,46 @@ async function freePorts(n: number): Promise<number[]> {
   return ports;
 }
 
-/** The cluster block of node `i`: its route port, and routes to every other node. */
-export function clusterConfig(i: number, routePorts: readonly number[], name = "switchboard"): string {
+/**
+ * The cluster block of node `i`: its route port, and routes to every other node; with `leafPort`,
+ * where it accepts leaf nodes.
+ */
+export function clusterConfig(
+  i: number,
+  routePorts: readonly number[],
+  name = "switchboard",
+  leafPort?: number,
+): string {
   const routes = routePorts.filter((_, j) => j !== i).map((p) => `"nats-route://${HOST}:${p}"`);
   return [
     `server_name: sb-node-${i}`,
     `cluster { name: ${name}, listen: "${HOST}:${routePorts[i]}", routes: [${routes.join(", ")}] }`,
+    leafPort === undefined ? "" : `leafnodes { listen: "${HOST}:${leafPort}" }`,
+  ].join("\n");
+}
+
+/**
+ * A remote site's server: no JetStream (it uses the cluster's), one leaf connection to any of
+ * `hubs` for the mesh's account (`account`: its public key, which operator mode requires).
+ */
+export function leafConfig(hubs: readonly string[], credsPath: string, account: string): string {
+  const urls = hubs.map((u) => JSON.stringify(u)).join(", ");
+  return [
+    "server_name: sb-leaf",
+    `default_js_domain: { ${account}: "" }`,
+    `leafnodes { remotes: [ { urls: [${urls}], account: ${account}, credentials: ${JSON.stringify(credsPath)} } ] }`,
   ].join("\n");
 }
 
 class NatsCluster implements NatsClusterHandle {
+  private readonly leaves: NatsServer[] = [];
+
   constructor(
     readonly nodes: readonly NatsServer[],
     readonly authority: IdentityAuthority,
     private readonly dir: string,
+    private readonly bin: string,
+    private readonly leafPorts: readonly number[],
   ) {}
 
   get urls(): string[] {
@@ -128,8 +161,47 @@ class NatsCluster implements NatsClusterHandle {
     }
   }
 
+  async startLeaf(): Promise<NatsServerHandle> {
+    const dir = join(this.dir, `leaf-${this.leaves.length}`);
+    mkdirSync(dir);
+    const minted = await this.authority.mint({
+      role: "leaf",
+      name: "site-a",
+      root: "agents",
+      ttlMs: 3_600_000,
+    });
+    const credsPath = join(dir, "leaf.creds");
+    writeFileSync(credsPath, minted.creds!, { mode: 0o600 });
+    const hubs = this.leafPorts.map((p) => `nats-leaf://${HOST}:${p}`);
+    const leaf = new NatsServer(
+      this.bin,
+      dir,
+      {
+        jetstream: false,
+        maxPayload: 1024 * 1024 + 16 * 1024,
+        config: leafConfig(hubs, credsPath, this.authority.accountPublicKey),
+        auth: true,
+        allowedOrigins: [],
+        logRoots: [],
+      },
+      this.authority,
+    );
+    trackForExit(leaf);
+    this.leaves.push(leaf);
+    await leaf.start();
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const leafz = await fetch(`${leaf.monitorUrl}/leafz`)
+        .then((r) => r.json() as Promise<{ leafnodes?: number }>)
+        .catch(() => null);
+      if ((leafz?.leafnodes ?? 0) >= 1) return leaf;
+      if (Date.now() > deadline) throw new Error(`the leaf node did not connect to the cluster within 10 s`);
+      await sleep(100);
+    }
+  }
+
   async stop(): Promise<void> {
-    await Promise.all(this.nodes.map((n) => n.stop()));
+    await Promise.all([...this.leaves, ...this.nodes].map((n) => n.stop()));
     rmSync(this.dir, { recursive: true, force: true });
   }
 
@@ -157,7 +229,9 @@ export async function startNatsCluster(o: StartNatsClusterOptions = {}): Promise
   const n = o.nodes ?? 3;
   const dir = mkdtempSync(join(tmpdir(), "switchboard-cluster-"));
   const authority = await IdentityAuthority.open(dir);
-  const routePorts = await freePorts(n);
+  const ports = await freePorts(2 * n);
+  const routePorts = ports.slice(0, n);
+  const leafPorts = ports.slice(n);
   const nodes = routePorts.map((_, i) => {
     const nodeDir = join(dir, `node-${i}`);
     mkdirSync(nodeDir);
@@ -167,7 +241,7 @@ export async function startNatsCluster(o: StartNatsClusterOptions = {}): Promise
       {
         jetstream: true,
         maxPayload: 1024 * 1024 + 16 * 1024,
-        config: clusterConfig(i, routePorts),
+        config: clusterConfig(i, routePorts, "switchboard", leafPorts[i]),
         auth: true,
         allowedOrigins: o.allowedOrigins ?? [],
         logRoots: [],
@@ -177,7 +251,7 @@ export async function startNatsCluster(o: StartNatsClusterOptions = {}): Promise
     trackForExit(node);
     return node;
   });
-  const cluster = new NatsCluster(nodes, authority, dir);
+  const cluster = new NatsCluster(nodes, authority, dir, bin, leafPorts);
   try {
     await Promise.all(nodes.map((node) => node.start()));
     await cluster.ready();

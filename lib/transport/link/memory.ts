@@ -44,6 +44,9 @@ const KEPT: ReadonlySet<AgentMessage["type"]> = new Set([
   "stop",
 ]);
 
+/** How long a link waits for a log that does not answer before it runs without one. */
+const OPEN_WAIT_MS = 10_000;
+
 export interface MemoryOptions {
   readonly nc: NatsConnection;
   readonly root: string;
@@ -78,17 +81,29 @@ export class Memory {
     this.directory = new Directory(o.nc, layout);
   }
 
-  /** The link's memory, or null when the server keeps no log for this root. */
+  /**
+   * The link's memory, or null when the server keeps no log for this root. A server that does not
+   * answer is asked again for up to 10 s: on a cluster the log's stream may be electing a leader
+   * (4-9 s), and a link that took that for "no log" ran without one for good (seen in a test that
+   * started links right after a node came back).
+   */
   static async open(o: MemoryOptions): Promise<Memory | null> {
     const layout = logLayout(o.root);
-    try {
-      const jsm = await jetstreamManager(o.nc, { checkAPI: false, timeout: 2_000 });
-      await jsm.streams.info(layout.stream);
-    } catch (e) {
-      o.log.info(`no log on this server (${(e as Error).message}): core NATS, at most once`);
-      return null;
+    const jsm = await jetstreamManager(o.nc, { checkAPI: false, timeout: 2_000 });
+    const deadline = Date.now() + OPEN_WAIT_MS;
+    for (;;) {
+      try {
+        await jsm.streams.info(layout.stream);
+        return new Memory(o, layout);
+      } catch (e) {
+        const message = (e as Error).message;
+        if (!/timeout/i.test(message) || Date.now() > deadline || o.nc.isClosed()) {
+          o.log.info(`no log on this server (${message}): core NATS, at most once`);
+          return null;
+        }
+        o.log.warn(`the log did not answer (${message}); asking again`);
+      }
     }
-    return new Memory(o, layout);
   }
 
   get stats(): MemoryStats {

@@ -13,6 +13,10 @@
  * failed with "no agent named X" during a rolling restart (seen in CI). So "not there" is asked
  * again of the stream's leader (a plain message get), and only its "not there" counts.
  *
+ * A client of a leaf node (a remote site's server joined to the cluster) gets no answer to direct
+ * gets at all on nats-server 2.9.10, while message gets work: a direct get that times out where a
+ * message get answers makes this directory use message gets from then on.
+ *
  * A lookup waits at most 500 ms: on a cluster whose node just died, a direct get can go to the
  * dead node's replica and never be answered (the client's default wait is 5 s, and every request
  * waited that long, measured). A name that cannot be looked up is taken as known for 2 s (the task
@@ -29,6 +33,8 @@ const UNREADABLE_MS = 2_000;
 export class Directory {
   private readonly known = new Map<string, number>();
   private jsm: Promise<JetStreamManager> | undefined;
+  /** False once a direct get went unanswered where the leader answered (see above). */
+  private direct = true;
 
   constructor(
     private readonly nc: NatsConnection,
@@ -47,8 +53,19 @@ export class Directory {
     try {
       const jsm = await this.jsm;
       const query = { last_by_subj: this.layout.memberSubject(name) };
-      m = await jsm.direct.getMessage(this.layout.members, query);
-      m ??= await jsm.streams.getMessage(this.layout.members, query);
+      const fromLeader = () => jsm.streams.getMessage(this.layout.members, query);
+      if (!this.direct) m = await fromLeader();
+      else {
+        const tried = await jsm.direct.getMessage(this.layout.members, query).then(
+          (found) => ({ found }),
+          (e: unknown) => ({ e }),
+        );
+        if ("found" in tried) m = tried.found ?? (await fromLeader());
+        else {
+          m = await fromLeader(); // throws too when the stream cannot be read at all
+          this.direct = false;
+        }
+      }
     } catch (e) {
       this.known.set(name, Date.now() + UNREADABLE_MS);
       throw e;
