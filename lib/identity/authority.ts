@@ -328,6 +328,9 @@ export class IdentityAuthority {
       `operator: ${JSON.stringify(operatorPath)}`,
       `system_account: ${system}`,
       `resolver: { type: full, dir: ${JSON.stringify(resolverDir)}, allow_delete: false, interval: "2m" }`,
+      // A user JWT carries its permissions: an agent's with a 64-character name is over 4 KB, the
+      // default control line, and a server without this drops its CONNECT (the client times out).
+      "max_control_line: 16KB",
       "resolver_preload: {",
       `  ${system}: ${JSON.stringify(this.trust.system.jwt)}`,
       `  ${this.accountPublicKey}: ${JSON.stringify(this.trust.account.jwt)}`,

@@ -392,6 +392,19 @@ describe("creds issue", () => {
     expect(asked.stdout).toBe("served: ping\n");
   });
 
+  it("issues a leaf node's credential: everything, over a leaf connection only", async () => {
+    const file = join(emptyDataDir(), "site-a.creds");
+    const r = await run(["creds", "issue", "site-a", "--role", "leaf", "--out", file]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^issued\s+site-a \(leaf\) for subject root agents$/m);
+    expect(r.stdout).toMatch(/^may publish\s+>$/m);
+    expect(r.stdout).toMatch(/leafnodes\.remotes\[\]\.credentials/);
+    // A client cannot use it: the credential allows leaf node connections only.
+    const who = await run(["whoami", "--nats", server.url], { NATS_CREDS: file });
+    expect(who.code).not.toBe(0);
+  });
+
   it("--out writes elsewhere (0600), or to stdout with the summary on stderr", async () => {
     const file = join(emptyDataDir(), "sub", "elsewhere.creds");
     const r = await run(["creds", "issue", "Out-Cli", "--role", "cli", "--out", file]);
@@ -422,7 +435,7 @@ describe("creds issue", () => {
       [["X", "--ttl", "366d"], 'not "366d"'],
       [["X", "--ttl", "10"], 'not "10"'],
       [["X", "--ttl", "1w"], 'not "1w"'],
-      [["X", "--role", "person"], '--role must be agent or cli, not "person"'],
+      [["X", "--role", "person"], '--role must be agent, cli or leaf, not "person"'],
       [["X", "--role", "cli", "--runtime", "process"], "--runtime is for agents, not --role cli"],
       [["X", "--runtime", "moon"], '--runtime must be one of process, server, browser, not "moon"'],
       [[], "missing the NAME to issue a credential for"],
