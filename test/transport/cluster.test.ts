@@ -230,7 +230,7 @@ async function leaders(names: readonly string[]): Promise<string[]> {
  * than 50 messages behind. `cluster.ready()` waits for routes and a meta leader only: a node back from a kill may
  * still be catching up, and killing the next one then leaves a stream without a quorum.
  */
-async function caughtUp(timeoutMs = 20_000): Promise<void> {
+async function caughtUp(timeoutMs = 45_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const views = await Promise.all(
@@ -253,7 +253,15 @@ async function caughtUp(timeoutMs = 20_000): Promise<void> {
       ),
     );
     if (ok) return;
-    if (Date.now() > deadline) throw new Error(`the log's replicas did not catch up within ${timeoutMs} ms`);
+    if (Date.now() > deadline) {
+      const seen = streams.map(
+        (d) =>
+          `${d.name}: leader ${d.cluster?.leader ?? "-"}, lags ${(d.cluster?.replicas ?? []).map((r) => r.lag ?? 0).join("/")}`,
+      );
+      throw new Error(
+        `the log's replicas did not catch up within ${timeoutMs} ms (seen: ${seen.join("; ")})`,
+      );
+    }
     await sleep(100);
   }
 }
